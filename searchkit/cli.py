@@ -1,0 +1,331 @@
+"""Stage 7 — the command line: a thin typer layer over the library (``indexing``, ``search``).
+
+Exit codes: 0 when the command ran (a search with zero hits included), 2 for bad usage or a query
+that cannot be parsed, 1 for anything else. Errors are one line on stderr, never a traceback
+(set SEARCHKIT_DEBUG=1 to see one). Heavy modules (the indexing pipeline, NumPy, datasketch) are
+imported inside the commands that need them, so `search` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from searchkit.store import IndexStore, StoreError
+
+DEFAULT_CORPUS = "seeds"
+
+app = typer.Typer(
+    name="searchkit",
+    help="Local full-text search for saved web articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Color(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+IndexOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--index",
+        envvar="SEARCHKIT_INDEX",
+        help="Index folder [default: index/].",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"searchkit: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def note(message: str) -> None:
+    typer.echo(f"searchkit: {message}", err=True)
+
+
+def emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _store(index: Path | None) -> IndexStore:
+    return IndexStore(index)
+
+
+def _open_searcher(store: IndexStore):
+    from searchkit.search import Searcher
+
+    try:
+        return Searcher(store)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def ensure_default_index(store: IndexStore, explicit: bool) -> None:
+    """Build the default index from seeds/ when it is missing or older than seeds/.
+
+    Only an index that was built from seeds/ (or none at all) is rebuilt: an index of the user's
+    own folders is never replaced behind their back.
+    """
+    seeds = Path(DEFAULT_CORPUS)
+    if explicit or not seeds.is_dir():
+        return
+    reason = None
+    if not store.exists():
+        reason = "no index yet"
+    else:
+        try:
+            meta = store.meta()
+        except StoreError:
+            meta = {}
+        from_seeds = meta.get("roots") == [str(seeds.resolve())]
+        if not store.is_current_schema():
+            reason = "the index is from another searchkit version"
+        elif from_seeds and _newest_mtime(seeds) > _built_mtime(store):
+            reason = "seeds/ changed since the last build"
+    if reason is None:
+        return
+    from searchkit.indexing import build_index
+
+    note(f"{reason}; indexing {DEFAULT_CORPUS}/ into {store.path}/ …")
+    report = build_index([seeds], store, on_wait=lambda pid: note("waiting for another indexer…"))
+    note(
+        f"indexed {report.articles} articles ({report.distinct} distinct) "
+        f"from {report.files} files in {report.seconds:.1f} s"
+    )
+
+
+def _newest_mtime(folder: Path) -> float:
+    newest = folder.stat().st_mtime
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in [*filenames, *dirnames]:
+            try:
+                newest = max(newest, os.stat(os.path.join(dirpath, name)).st_mtime)
+            except OSError:
+                continue
+    return newest
+
+
+def _built_mtime(store: IndexStore) -> float:
+    from searchkit.store import META_FILE
+
+    gen = store.current()
+    return (gen / META_FILE).stat().st_mtime if gen else 0.0
+
+
+def _parse_day(value: str | None, option: str, end: bool) -> Any:
+    if value is None:
+        return None
+    from searchkit.segment.dates import user_date_span
+
+    try:
+        first, last = user_date_span(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None
+    return last if end else first
+
+
+# --- commands ---------------------------------------------------------------------------------------
+
+
+@app.command("index")
+def index_cmd(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to index [default: seeds/].", show_default=False),
+    ] = None,
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="Fail instead of waiting for another indexer.")
+    ] = False,
+) -> None:
+    """Build the index from PATHS (replacing what the index held)."""
+    from searchkit.indexing import build_index
+
+    roots = paths or [Path(DEFAULT_CORPUS)]
+    store = _store(index)
+    try:
+        report = build_index(
+            roots,
+            store,
+            wait=not no_wait,
+            on_wait=lambda pid: quiet or note(f"waiting for another indexer (pid {pid})…"),
+        )
+    except StoreError as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json(report.as_dict())
+    elif not quiet:
+        typer.echo(
+            f"Indexed {report.articles} articles ({report.distinct} distinct, "
+            f"{report.duplicate_clusters} duplicate "
+            f"{'cluster' if report.duplicate_clusters == 1 else 'clusters'}) "
+            f"from {report.files} files in {report.seconds:.1f} s into {store.path}/"
+        )
+        if report.skipped:
+            typer.echo(f"Skipped {len(report.skipped)} files:")
+            for skip in report.skipped:
+                typer.echo(f"  {skip.relpath}: {skip.reason}")
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", AND/OR/NOT, field:value, wild*.')],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=1000, help="Hits per page.")
+    ] = 10,
+    page: Annotated[int, typer.Option("--page", "-p", min=1, help="Page of results.")] = 1,
+    author: Annotated[
+        list[str] | None, typer.Option("--author", help="Only articles by this author.")
+    ] = None,
+    site: Annotated[
+        str | None, typer.Option("--site", help="Only articles from this site.")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", help="Only articles in this category.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Published on/after (YYYY[-MM[-DD]]).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Published on/before (YYYY[-MM[-DD]]).")
+    ] = None,
+    as_json: JsonOpt = False,
+    color: Annotated[Color, typer.Option("--color", help="Colour the output.")] = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Search the index; copies of one story show once."""
+    from searchkit.render import Style, results_json, results_text
+    from searchkit.search import Filters, QueryError
+
+    filters = Filters(
+        authors=author or [],
+        site=site,
+        category=category,
+        since=_parse_day(since, "--since", end=False),
+        until=_parse_day(until, "--until", end=True),
+    )
+    store = _store(index)
+    try:
+        ensure_default_index(store, explicit=index is not None)
+    except StoreError as exc:
+        fail(str(exc))
+    searcher = _open_searcher(store)
+    try:
+        results = searcher.search(query, filters=filters, page=page, limit=limit)
+    except QueryError as exc:
+        fail(str(exc), code=2)
+    finally:
+        searcher.close()
+    if as_json:
+        emit_json(results_json(results))
+    else:
+        style = Style.for_stream(sys.stdout, color.value)
+        typer.echo(results_text(results, style), color=style.enabled)
+
+
+@app.command("show")
+def show_cmd(
+    article_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Article id (or a unique prefix).")
+    ],
+    as_json: JsonOpt = False,
+    color: Annotated[Color, typer.Option("--color", help="Colour the output.")] = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Print one article: its metadata, cleaned text and other copies."""
+    from searchkit.render import Style, article_json, article_text
+    from searchkit.search import ArticleNotFound
+
+    with _open_searcher(_store(index)) as searcher:
+        try:
+            article = searcher.article(article_id)
+        except ArticleNotFound as exc:
+            fail(str(exc))
+    if as_json:
+        emit_json(article_json(article))
+    else:
+        style = Style.for_stream(sys.stdout, color.value)
+        typer.echo(article_text(article, style), color=style.enabled)
+
+
+@app.command("dups")
+def dups_cmd(
+    as_json: JsonOpt = False,
+    color: Annotated[Color, typer.Option("--color", help="Colour the output.")] = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """List stories saved more than once, with the source of every copy."""
+    from searchkit.render import Style, clusters_json, clusters_text
+
+    with _open_searcher(_store(index)) as searcher:
+        clusters = searcher.duplicate_clusters()
+    if as_json:
+        emit_json(clusters_json(clusters))
+    else:
+        style = Style.for_stream(sys.stdout, color.value)
+        typer.echo(clusters_text(clusters, style), color=style.enabled)
+
+
+@app.command("stats")
+def stats_cmd(as_json: JsonOpt = False, index: IndexOpt = None) -> None:
+    """Counts of articles, duplicates, sources and skipped files."""
+    from searchkit.render import stats_text
+
+    with _open_searcher(_store(index)) as searcher:
+        try:
+            stats = searcher.stats()
+        except StoreError as exc:
+            fail(str(exc))
+    if as_json:
+        emit_json(stats)
+    else:
+        typer.echo(stats_text(stats))
+
+
+# --- entry points -----------------------------------------------------------------------------------
+
+search_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+search_app.command(help="Search the index (same as `searchkit search`).")(search_cmd)
+
+
+def _run(typer_app: typer.Typer) -> None:
+    try:
+        typer_app()
+    except KeyboardInterrupt:
+        typer.echo("searchkit: interrupted", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # the promise: one line, never a traceback
+        if os.environ.get("SEARCHKIT_DEBUG"):
+            raise
+        typer.echo(f"searchkit: error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
+
+
+def main() -> None:
+    _run(app)
+
+
+def search_main() -> None:
+    _run(search_app)

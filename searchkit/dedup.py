@@ -1,0 +1,204 @@
+"""Stage 4 — deduplicate: ``list[Article]`` -> ``list[DuplicateCluster]`` (every copy kept).
+
+Exact copies share a content hash (of the text with case and whitespace normalised). Near copies —
+the same story saved twice with a different tail, an edit, a cut-off end or reflowed lines — are
+found with MinHash signatures over word 5-shingles and LSH banding (datasketch's ``MinHashLSH``),
+then confirmed by their estimated *containment*: the share of the shorter copy's shingles found in
+the longer one. Containment, not plain Jaccard, because a truncated save is still the same story.
+
+Signatures are computed with NumPy from one hash per token (not per shingle), which keeps them cheap
+enough to compute for every article at index time and to store for incremental updates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from searchkit.models import Article, DuplicateCluster, DuplicateRef
+
+NUM_PERM = 128
+SHINGLE = 5
+DEFAULT_THRESHOLD = 0.5  # containment; chosen by bench/dedup_threshold.py (docs/benchmarks.md)
+MIN_LENGTH_RATIO = 0.5  # a save holding less than half of a story is an excerpt, not a copy
+_LSH_THRESHOLD = 0.2  # candidate generation: low, so that short truncated copies still meet
+_PRIME = np.uint64((1 << 61) - 1)
+_MASK32 = np.uint64(0xFFFFFFFF)
+_rng = np.random.RandomState(1)
+_A = _rng.randint(1, 1 << 32, size=NUM_PERM, dtype=np.uint64)
+_B = _rng.randint(0, 1 << 32, size=NUM_PERM, dtype=np.uint64)
+_SHINGLE_MIX = np.array([0x9E3779B1 * (i + 1) for i in range(SHINGLE)], dtype=np.uint64)
+# Words, or single CJK characters (Chinese text has no spaces to split on).
+_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What dedup needs to know about one article, small enough to store in the index."""
+
+    content_hash: str
+    signature: np.ndarray  # uint32[NUM_PERM]
+    shingles: int  # number of distinct shingles (for containment estimates)
+
+    def to_bytes(self) -> bytes:
+        return self.signature.astype("<u4").tobytes()
+
+    @classmethod
+    def from_stored(cls, content_hash: str, signature: bytes, shingles: int) -> Fingerprint:
+        return cls(content_hash, np.frombuffer(signature, dtype="<u4").copy(), shingles)
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def content_hash(text: str) -> str:
+    return _hash_words(tokens(text))
+
+
+def _hash_words(words: list[str]) -> str:
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
+
+
+def fingerprint(text: str) -> Fingerprint:
+    words = tokens(text)
+    ids = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    if len(ids) == 0:
+        ids = np.zeros(1, dtype=np.uint64)
+    k = min(SHINGLE, len(ids))
+    n = len(ids) - k + 1
+    mixed = np.zeros(n, dtype=np.uint64)
+    for i in range(k):
+        mixed = mixed * np.uint64(31) + ids[i : i + n] * _SHINGLE_MIX[i]
+    shingles = np.unique((mixed ^ (mixed >> np.uint64(29))) & _MASK32)
+    # (a*x + b) mod p, x < 2^32 and a, b < 2^32, so nothing overflows 64 bits.
+    hashed = (np.outer(_A, shingles) + _B[:, None]) % _PRIME & _MASK32
+    signature = hashed.min(axis=1).astype(np.uint32)
+    return Fingerprint(_hash_words(words), signature, len(shingles))
+
+
+def jaccard(a: Fingerprint, b: Fingerprint) -> float:
+    return float(np.count_nonzero(a.signature == b.signature)) / NUM_PERM
+
+
+def containment(a: Fingerprint, b: Fingerprint) -> float:
+    """Estimated share of the smaller copy's shingles found in the larger, 0 if sizes differ too much."""
+    small, large = sorted((a.shingles, b.shingles))
+    if large == 0 or small / large < MIN_LENGTH_RATIO:
+        return 0.0
+    j = jaccard(a, b)
+    intersection = j * (small + large) / (1 + j)
+    return min(1.0, intersection / small)
+
+
+def find_clusters(
+    articles: Sequence[Article],
+    fingerprints: Sequence[Fingerprint],
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[DuplicateCluster]:
+    """Group copies of the same story. Every article lands in exactly one cluster (most alone)."""
+    from datasketch import MinHash, MinHashLSH
+
+    n = len(articles)
+    parent = list(range(n))
+    similarity: dict[tuple[int, int], float] = {}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int, sim: float) -> None:
+        similarity[(min(i, j), max(i, j))] = sim
+        parent[find(i)] = find(j)
+
+    by_hash: dict[str, int] = {}
+    representatives: list[int] = []
+    for i, fp in enumerate(fingerprints):
+        first = by_hash.setdefault(fp.content_hash, i)
+        if first != i:
+            union(i, first, 1.0)
+        else:
+            representatives.append(i)
+
+    lsh = MinHashLSH(threshold=_LSH_THRESHOLD, num_perm=NUM_PERM)
+    for i in representatives:
+        sig = fingerprints[i].signature.astype(np.uint64)
+        minhash = MinHash(num_perm=NUM_PERM, hashvalues=sig, scheme="affine32")
+        for j in lsh.query(minhash):
+            sim = containment(fingerprints[i], fingerprints[j])
+            if sim >= threshold:
+                union(i, j, sim)
+        lsh.insert(i, minhash)
+
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+
+    clusters = []
+    for members in groups.values():
+        for center, copies in _stars(members, articles, fingerprints, threshold):
+            refs = [
+                DuplicateRef(
+                    articles[m].id,
+                    articles[m].source,
+                    round(
+                        similarity.get((min(m, center), max(m, center)))
+                        or containment(fingerprints[m], fingerprints[center]),
+                        3,
+                    ),
+                )
+                for m in sorted(copies, key=lambda i: articles[i].id)
+            ]
+            canonical = articles[center]
+            clusters.append(DuplicateCluster(canonical.id, canonical.id, refs))
+    clusters.sort(key=lambda c: c.canonical)
+    return clusters
+
+
+def _stars(
+    members: list[int],
+    articles: Sequence[Article],
+    fingerprints: Sequence[Fingerprint],
+    threshold: float,
+) -> list[tuple[int, list[int]]]:
+    """Split a connected group into clusters whose every copy is similar to its canonical copy.
+
+    Pairwise links chain: a save of story X with story Y appended as its tail links to both X and
+    Y, and X and Y must not end up in one cluster. So the most complete copy anchors a cluster,
+    only copies similar to *it* join, and the rest are grouped again among themselves.
+    """
+    stars = []
+    rest = sorted(members, key=lambda i: _completeness(articles[i]), reverse=True)
+    while rest:
+        center, *others = rest
+        joined = [
+            m
+            for m in others
+            if fingerprints[m].content_hash == fingerprints[center].content_hash
+            or containment(fingerprints[m], fingerprints[center]) >= threshold
+        ]
+        stars.append((center, joined))
+        rest = [m for m in others if m not in joined]
+    return stars
+
+
+def _completeness(article: Article) -> tuple:
+    """Which copy to show: the one with a byline, a date, a site, a real title, then the longest."""
+    return (
+        bool(article.authors),
+        article.date is not None,
+        article.site is not None,
+        not article.title_derived,
+        article.summary is not None,
+        article.word_count,
+        # deterministic tie-break: the earliest source, then position
+        tuple(-ord(c) for c in article.source),
+        -article.position,
+    )

@@ -1,0 +1,159 @@
+"""The small typed records that pass between the pipeline's stages.
+
+sources -> ``SourceFile`` / ``SkippedFile``
+extract -> ``Page`` (decoded text of one file, plus any metadata the format itself carries)
+segment -> ``Article`` (one article of a page, cleaned, with its metadata)
+dedup   -> ``DuplicateCluster`` (copies of one story, a canonical one chosen)
+search  -> ``Hit`` / ``SearchResults``
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+
+def article_id(source: str, position: int) -> str:
+    """A short, stable id: the same file and position always give the same id."""
+    return hashlib.sha1(f"{source}#{position}".encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file found under one of the roots the user asked to index."""
+
+    path: str  # absolute path on disk
+    relpath: str  # path shown to users and stored in the index (relative to its root's parent)
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file that was not indexed, and why (shown in the summary, never a traceback)."""
+
+    relpath: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Page:
+    """The decoded content of one source file, before it is split into articles."""
+
+    source: SourceFile
+    text: str
+    kind: str = "text"  # "text", "markdown", "html", "jsonl"
+    encoding: str = "utf-8"
+    digest: str = ""  # sha256 of the file's bytes: how a re-run knows a file is unchanged
+
+
+@dataclass(slots=True)
+class Article:
+    """One article found in a page, with its boilerplate stripped."""
+
+    source: str  # relpath of the file it came from
+    position: int  # 1-based order of the article within its file
+    title: str
+    body: str
+    title_derived: bool = False  # True when the page gave no title and we made one from the text
+    summary: str | None = None
+    authors: list[str] = field(default_factory=list)
+    date: dt.date | None = None  # the publication date the page states
+    year: int | None = None  # date.year, or the year of the article's copyright line
+    site: str | None = None
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    url: str | None = None
+    lang: str | None = None
+
+    @property
+    def id(self) -> str:
+        return article_id(self.source, self.position)
+
+    @property
+    def word_count(self) -> int:
+        return len(self.body.split())
+
+
+@dataclass(slots=True)
+class FileRecord:
+    """What the index remembers about a source file it has read."""
+
+    relpath: str
+    size: int
+    mtime: float
+    digest: str
+    encoding: str
+    article_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateRef:
+    """A non-canonical copy of a story: where else it was saved."""
+
+    id: str
+    source: str
+    similarity: float = 1.0  # estimated Jaccard similarity to the canonical copy
+
+
+@dataclass(slots=True)
+class DuplicateCluster:
+    """Copies of one story: the canonical copy and every other copy, none of them dropped."""
+
+    cluster_id: str
+    canonical: str  # article id
+    duplicates: list[DuplicateRef] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return 1 + len(self.duplicates)
+
+
+@dataclass(slots=True)
+class StoredArticle:
+    """An article as the index holds it (what `searchkit show` prints)."""
+
+    id: str
+    title: str
+    summary: str | None
+    authors: list[str]
+    date: dt.date | None
+    year: int | None
+    site: str | None
+    category: str | None
+    tags: list[str]
+    source: str
+    position: int
+    text: str
+    title_derived: bool
+    canonical_id: str  # the copy shown for its cluster (itself when it is the canonical one)
+    duplicates: list[DuplicateRef] = field(default_factory=list)  # other copies of its cluster
+
+
+@dataclass(slots=True)
+class Hit:
+    """One ranked search result (a duplicate cluster shows once, as its canonical copy)."""
+
+    rank: int
+    id: str
+    title: str
+    authors: list[str]
+    date: dt.date | None
+    site: str | None
+    category: str | None
+    source: str
+    score: float
+    snippet: list[tuple[str, bool]]  # text spans; True marks a matched term
+    duplicates: list[DuplicateRef] = field(default_factory=list)
+    title_derived: bool = False
+
+
+@dataclass(slots=True)
+class SearchResults:
+    query: str
+    total: int  # distinct stories matching (duplicate clusters counted once)
+    page: int
+    limit: int
+    hits: list[Hit]
+    notices: list[str] = field(default_factory=list)  # e.g. "no article matched every term…"

@@ -1,0 +1,209 @@
+"""Turning results into what the CLI prints: terminal text (colour optional) and JSON-ready dicts.
+
+The dict shapes here are the scriptable contract (`search --json`, `show --json`, `stats --json`)
+that the web API reuses, so the terminal and the API never disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from searchkit import snippets
+from searchkit.models import DuplicateRef, Hit, SearchResults, StoredArticle
+
+
+class Style:
+    """ANSI styling that switches itself off when output is not a terminal or NO_COLOR is set."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    @classmethod
+    def for_stream(cls, stream=None, mode: str = "auto") -> Style:
+        if mode == "always":
+            return cls(True)
+        if mode == "never" or os.environ.get("NO_COLOR"):
+            return cls(False)
+        stream = stream or sys.stdout
+        return cls(bool(getattr(stream, "isatty", lambda: False)()))
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled and text else text
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def dim(self, text: str) -> str:
+        return self._wrap("2", text)
+
+    def snippet(self, snippet: snippets.Snippet) -> str:
+        if self.enabled:
+            return snippets.to_ansi(snippet)
+        return snippets.to_plain(snippet)
+
+
+# --- JSON shapes ------------------------------------------------------------------------------------
+
+
+def refs_json(refs: list[DuplicateRef]) -> list[dict[str, Any]]:
+    return [{"id": r.id, "source": r.source, "similarity": r.similarity} for r in refs]
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    return {
+        "rank": hit.rank,
+        "id": hit.id,
+        "title": hit.title,
+        "title_derived": hit.title_derived,
+        "authors": hit.authors,
+        "date": hit.date.isoformat() if hit.date else None,
+        "site": hit.site,
+        "category": hit.category,
+        "source": hit.source,
+        "score": hit.score,
+        "snippet": snippets.to_html(hit.snippet),
+        "duplicates": refs_json(hit.duplicates),
+    }
+
+
+def results_json(results: SearchResults) -> dict[str, Any]:
+    return {
+        "query": results.query,
+        "total": results.total,
+        "page": results.page,
+        "limit": results.limit,
+        "notices": results.notices,
+        "hits": [hit_json(h) for h in results.hits],
+    }
+
+
+def article_json(article: StoredArticle) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "title_derived": article.title_derived,
+        "summary": article.summary,
+        "authors": article.authors,
+        "date": article.date.isoformat() if article.date else None,
+        "year": article.year,
+        "site": article.site,
+        "category": article.category,
+        "tags": article.tags,
+        "source": article.source,
+        "position": article.position,
+        "canonical_id": article.canonical_id,
+        "text": article.text,
+        "duplicates": refs_json(article.duplicates),
+    }
+
+
+def clusters_json(clusters: list[StoredArticle]) -> dict[str, Any]:
+    return {
+        "clusters": [
+            {
+                "canonical": {"id": c.id, "title": c.title, "source": c.source},
+                "duplicates": refs_json(c.duplicates),
+            }
+            for c in clusters
+        ]
+    }
+
+
+# --- terminal ---------------------------------------------------------------------------------------
+
+
+def byline(authors: list[str], date, site: str | None, source: str) -> str:
+    parts = []
+    if authors:
+        parts.append(", ".join(authors))
+    if date:
+        parts.append(date.isoformat())
+    if site:
+        parts.append(site)
+    parts.append(source)
+    return " · ".join(parts)
+
+
+def results_text(results: SearchResults, style: Style) -> str:
+    lines: list[str] = []
+    for notice in results.notices:
+        lines.append(style.dim(notice))
+    if not results.hits:
+        if results.total and results.page > 1:
+            lines.append(f"No results on page {results.page} ({results.total} in all).")
+        else:
+            lines.append(f"No results for {results.query!r}.")
+        return "\n".join(lines)
+    first = results.hits[0].rank
+    last = results.hits[-1].rank
+    noun = "result" if results.total == 1 else "results"
+    lines.append(f"{results.total} {noun} for {results.query!r} (showing {first}–{last})")
+    for hit in results.hits:
+        lines.append("")
+        lines.append(f"{hit.rank:>2}. {style.bold(hit.title)}")
+        meta = byline(hit.authors, hit.date, hit.site, hit.source)
+        lines.append("    " + style.dim(f"{meta} · score {hit.score:.2f}"))
+        lines.append("    " + style.snippet(hit.snippet))
+        tail = f"id {hit.id}"
+        if hit.duplicates:
+            n = len(hit.duplicates)
+            where = ", ".join(d.source for d in hit.duplicates[:3])
+            tail += f" · (+{n} similar {'copy' if n == 1 else 'copies'}: {where})"
+        lines.append("    " + style.dim(tail))
+    if last < results.total:
+        lines.append("")
+        lines.append(style.dim(f"More: --page {results.page + 1}"))
+    return "\n".join(lines)
+
+
+def article_text(article: StoredArticle, style: Style) -> str:
+    lines = [style.bold(article.title)]
+    if article.summary:
+        lines.append(article.summary)
+    lines.append(style.dim(byline(article.authors, article.date, article.site, article.source)))
+    facts = [f"id {article.id}"]
+    if article.category:
+        facts.append(f"category {article.category}")
+    if article.title_derived:
+        facts.append("title derived from the text")
+    lines.append(style.dim(" · ".join(facts)))
+    lines.append("")
+    lines.append(article.text)
+    if article.duplicates:
+        lines.append("")
+        label = "Other copies" if article.id == article.canonical_id else "Copies"
+        lines.append(style.bold(f"{label} of this story:"))
+        for ref in article.duplicates:
+            mark = " (shown in results)" if ref.id == article.canonical_id else ""
+            lines.append(f"  {ref.id}  {ref.source}{mark}")
+    return "\n".join(lines)
+
+
+def clusters_text(clusters: list[StoredArticle], style: Style) -> str:
+    if not clusters:
+        return "No duplicate copies found."
+    lines = [f"{len(clusters)} {'story has' if len(clusters) == 1 else 'stories have'} copies:"]
+    for c in clusters:
+        lines.append("")
+        lines.append(style.bold(c.title))
+        lines.append(f"  shown:  {c.id}  {c.source}")
+        for ref in c.duplicates:
+            lines.append(f"  copy:   {ref.id}  {ref.source}  (similarity {ref.similarity:.2f})")
+    return "\n".join(lines)
+
+
+def stats_text(stats: dict[str, Any]) -> str:
+    lines = [
+        f"articles:   {stats['articles']} ({stats['distinct_articles']} distinct, "
+        f"{stats['duplicates']} duplicate {'copy' if stats['duplicates'] == 1 else 'copies'} "
+        f"in {stats['duplicate_clusters']} "
+        f"{'cluster' if stats['duplicate_clusters'] == 1 else 'clusters'})",
+        f"sources:    {stats['sources']} files",
+        f"skipped:    {len(stats['skipped'])} files",
+    ]
+    for skip in stats["skipped"][:20]:
+        lines.append(f"  {skip['source']}: {skip['reason']}")
+    lines.append(f"index:      {stats['index']} (built {stats['built_at']})")
+    return "\n".join(lines)

@@ -1,0 +1,146 @@
+"""Duplicate detection: the seeds' repeated article, perturbed copies, and look-alikes kept apart."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+
+import pytest
+
+from searchkit.dedup import DEFAULT_THRESHOLD, containment, find_clusters, fingerprint
+from tests.perturb import perturbations, truncate
+
+F001 = "001_988f91d272dd2678.txt"
+F003 = "003_2ea9e9789186997a.txt"
+
+
+def all_articles(seed_articles):
+    return [a for name in sorted(seed_articles) for a in seed_articles[name]]
+
+
+def clusters_of(articles):
+    return find_clusters(articles, [fingerprint(a.body) for a in articles])
+
+
+def test_seeds_have_exactly_one_duplicate_cluster(seed_articles):
+    articles = all_articles(seed_articles)
+    clusters = clusters_of(articles)
+    assert len(articles) == 21
+    assert len(clusters) == 20
+    multi = [c for c in clusters if c.duplicates]
+    assert len(multi) == 1
+    (cluster,) = multi
+    by_id = {a.id: a for a in articles}
+    canonical = by_id[cluster.canonical]
+    # the copy with the byline under its title (001) is the one shown; 003's copy is kept as a duplicate
+    assert canonical.source == F001
+    assert [(d.source, by_id[d.id].title) for d in cluster.duplicates] == [(F003, canonical.title)]
+
+
+def test_every_article_lands_in_one_cluster(seed_articles):
+    articles = all_articles(seed_articles)
+    clusters = clusters_of(articles)
+    members = [c.canonical for c in clusters] + [d.id for c in clusters for d in c.duplicates]
+    assert sorted(members) == sorted(a.id for a in articles)
+
+
+def _distinct(seed_articles):
+    seen = {}
+    for a in all_articles(seed_articles):
+        seen.setdefault(a.body, a)
+    return list(seen.values())
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "edit 2%",
+        "edit 5%",
+        "edit 10%",
+        "truncated to 80%",
+        "truncated to 60%",
+        "tail +15%",
+        "tail +40%",
+        "reflowed",
+        "reflowed, edit 5%, tail +15%",
+    ],
+)
+def test_perturbed_copies_join_their_original(seed_articles, kind):
+    distinct = _distinct(seed_articles)
+    assert len(distinct) == 20
+    for i, original in enumerate(distinct):
+        donor = distinct[(i + 1) % len(distinct)]
+        copy_text = perturbations(original.body, donor.body, seed=i)[kind]
+        copy = dataclasses.replace(original, source="copies/copy.txt", body=copy_text, authors=[])
+        clusters = clusters_of([*distinct, copy])
+        assert len(clusters) == 20, f"{kind}: copy of {original.title[:40]!r} not joined"
+        joined = next(c for c in clusters if c.duplicates)
+        assert {joined.canonical, *(d.id for d in joined.duplicates)} == {original.id, copy.id}
+        if original.authors:  # the copy lost its byline: the original stays the one shown
+            assert joined.canonical == original.id
+
+
+def test_distinct_articles_stay_apart_even_when_they_share_passages(seed_articles):
+    distinct = _distinct(seed_articles)
+    by_title = {a.title[:20]: a for a in distinct}
+    insights = by_title["Insights into Sesame"]
+    open_sesame = by_title["Open Sesame: Social "]
+    # They share whole sentences about Sesame Credit, but are different articles.
+    shared = "It is not mandatory for users to opt into Sesame Credit."
+    assert shared in insights.body and shared in open_sesame.body
+    assert (
+        containment(fingerprint(insights.body), fingerprint(open_sesame.body)) < DEFAULT_THRESHOLD
+    )
+    assert all(not c.duplicates for c in clusters_of(distinct))
+
+
+def test_a_short_excerpt_is_not_a_copy(seed_articles):
+    original = _distinct(seed_articles)[0]
+    excerpt = dataclasses.replace(original, source="x.txt", body=truncate(original.body, 0.2))
+    clusters = clusters_of([original, excerpt])
+    assert len(clusters) == 2
+
+
+def test_canonical_prefers_byline_then_length(seed_articles):
+    original = _distinct(seed_articles)[0]
+    longer_but_anonymous = dataclasses.replace(
+        original, source="a.txt", authors=[], body=original.body + "\n\nOne more closing line here."
+    )
+    clusters = clusters_of([longer_but_anonymous, original])
+    assert clusters[0].canonical == original.id
+    shorter = dataclasses.replace(original, source="b.txt", body=truncate(original.body, 0.9))
+    clusters = clusters_of([shorter, original])
+    assert clusters[0].canonical == original.id
+
+
+def test_fingerprint_is_stable_across_processes():
+    # Signatures are stored in the index and compared on later runs: they must not depend on
+    # Python's per-process hash seed.
+    text = "The quick brown fox jumps over the lazy dog near the river bank."
+    code = (
+        f"from searchkit.dedup import fingerprint;print(fingerprint({text!r}).signature.tolist())"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert outputs == {str(fingerprint(text).signature.tolist()) + "\n"}
+
+
+def test_a_page_holding_two_stories_does_not_merge_them(seed_articles):
+    # A save of story X with all of story Y appended links to both; X and Y stay separate clusters.
+    distinct = _distinct(seed_articles)
+    x = next(a for a in distinct if a.title.startswith("Open Sesame"))
+    y = next(a for a in distinct if a.title.startswith("China ups cash rewards"))
+    both = dataclasses.replace(x, source="both.txt", authors=[], body=x.body + "\n\n" + y.body)
+    clusters = clusters_of([x, y, both])
+    by_canonical = {c.canonical: [d.id for d in c.duplicates] for c in clusters}
+    assert by_canonical == {x.id: [both.id], y.id: []}

@@ -1,0 +1,212 @@
+"""Search through the library API: ranking, collapsed copies, filters, query syntax, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from searchkit.search import ArticleNotFound, Filters, QueryError
+from searchkit.snippets import to_html, to_plain
+
+OPEN_SESAME = "Open Sesame: Social Credit in China as Gate to Punitive Measures and Personal Perks"
+F001 = "001_988f91d272dd2678.txt"
+F003 = "003_2ea9e9789186997a.txt"
+
+# Judged queries: the article a reader means, which must come first.
+JUDGED = {
+    "social credit blacklist": OPEN_SESAME,
+    "iMessage spam": "Chinese iPhone Users Flooded with Spam through iMessage",
+    "Clubhouse blocked": "Conversations Behind the Wall: Clubhouse App Now Blocked in China",
+    "red envelopes": "From Red Packet to Virtual Hongbao: Lucky Envelopes in China’s Digital Era",
+    "Mimeng fake news": "Mimeng and ‘Self-Media’ under Attack for Promoting Fake News Stories to Chinese Readers",
+    "death taboo": "Weibo’s Digital Graveyard: Remembering the Dead on Chinese Social Media",
+    "Tencent profit": "China’s Tencent beats estimates with 30% profit rise",
+    "5G Huawei": "One World, Two Internets: The Internet, Divided Between the U.S. and China, Has Become a Battleground",
+    "Sesame Credit hospital": "Insights into Sesame Credit & Top 5 Ways to Use a High Sesame Score",
+    "propaganda young people": "China Government In Internet Crackdown on Undesirable Influences — Enforcing Communist Ideology",
+    "Apple iPhone sales China": "Apple Loses Ground to China’s Homegrown Rivals",
+    "Wuxi app": "Making China’s Healthcare More Mobile: Wuxi Launches ‘Smart Medical App’",
+}
+
+
+@pytest.mark.parametrize(("q", "title"), sorted(JUDGED.items()))
+def test_judged_queries_rank_the_right_article_first(searcher, q, title):
+    results = searcher.search(q)
+    assert results.hits, q
+    assert results.hits[0].title == title
+
+
+def test_untitled_articles_are_found_by_their_text(searcher):
+    hit = searcher.search("WeBank online banking").hits[0]
+    assert hit.title_derived
+    assert hit.title.startswith("For most people of the internet generation in China")
+
+
+def test_duplicate_copies_collapse_to_one_hit_with_the_copy_listed(searcher):
+    results = searcher.search("social credit blacklist")
+    titles = [h.title for h in results.hits]
+    assert titles.count(OPEN_SESAME) == 1
+    top = results.hits[0]
+    assert top.source.endswith(F001) and top.authors == ["Manya Koetse"]
+    assert [d.source for d in top.duplicates] == [f"seeds/{F003}"]
+    assert results.total == len(results.hits) == 2  # distinct stories, not copies
+
+
+def test_snippet_marks_the_query_words_and_is_html_safe(searcher):
+    top = searcher.search("social credit blacklist").hits[0]
+    marked = {text.lower() for text, matched in top.snippet if matched}
+    assert "blacklist" in marked
+    assert {"social", "credit"} <= marked
+    html = to_html(top.snippet)
+    assert "<mark>blacklist</mark>" in html or "<mark>Blacklist</mark>" in html
+    assert "‘" in to_plain(top.snippet) or "blacklist" in to_plain(top.snippet)
+
+
+def test_stemming_matches_word_forms(searcher):
+    # "blacklisted" in the text, "blacklisting" in the query: both stem to "blacklist"
+    titles = [h.title for h in searcher.search("blacklisting").hits]
+    assert OPEN_SESAME in titles
+
+
+def test_paging_walks_all_distinct_hits_once(searcher):
+    first = searcher.search("china", limit=8, page=1)
+    second = searcher.search("china", limit=8, page=2)
+    third = searcher.search("china", limit=8, page=3)
+    assert first.total == second.total == third.total == 20
+    ids = [h.id for r in (first, second, third) for h in r.hits]
+    assert len(ids) == len(set(ids)) == 20
+    assert [h.rank for h in second.hits] == list(range(9, 17))
+    assert searcher.search("china", limit=8, page=4).hits == []
+
+
+def test_and_by_default_with_fallback_to_any_word(searcher):
+    strict = searcher.search("blacklist clubhouse")
+    # no article has both words: the 3 with "blacklist" and the 1 with "clubhouse", flagged
+    assert strict.total == 4
+    assert strict.notices and "any of them" in strict.notices[0]
+    assert searcher.search("blacklist sesame").notices == []
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        (
+            '"digital red envelope"',
+            {"From Red Packet to Virtual Hongbao: Lucky Envelopes in China’s Digital Era"},
+        ),
+        ("title:clubhouse", {"Conversations Behind the Wall: Clubhouse App Now Blocked in China"}),
+        (
+            "author:brancart",
+            {"Weibo’s Digital Graveyard: Remembering the Dead on Chinese Social Media"},
+        ),
+        ("clubh*", {"Conversations Behind the Wall: Clubhouse App Now Blocked in China"}),
+        (
+            "sesame NOT blacklist",
+            {"Making China’s Healthcare More Mobile: Wuxi Launches ‘Smart Medical App’"},
+        ),
+        (
+            "date:[2018-11-01 to 2018-11-30]",
+            {
+                "How China Walled Off the Internet",
+                "China ups cash rewards for citizens who report porn",
+                "China’s Tencent beats estimates with 30% profit rise",
+                "Australia trade minister to visit China in sign of thaw",
+            },
+        ),
+        (
+            "clubhouse OR mimeng",
+            {
+                "Conversations Behind the Wall: Clubhouse App Now Blocked in China",
+                "Mimeng and ‘Self-Media’ under Attack for Promoting Fake News Stories to Chinese Readers",
+                "China Government In Internet Crackdown on Undesirable Influences — Enforcing Communist Ideology",
+            },
+        ),
+    ],
+)
+def test_query_syntax(searcher, q, expected):
+    results = searcher.search(q, limit=50)
+    assert {h.title for h in results.hits} == expected
+
+
+def test_filters_author_site_and_dates(searcher):
+    by_author = searcher.search("china", filters=Filters(authors=["Manya Koetse"]), limit=50)
+    assert by_author.total == 5  # Open Sesame's two copies count once
+    assert all("Manya Koetse" in h.authors for h in by_author.hits)
+    by_surname = searcher.search("china", filters=Filters(authors=["koetse"]), limit=50)
+    assert {h.id for h in by_surname.hits} == {h.id for h in by_author.hits}
+
+    scmp = searcher.search("internet", filters=Filters(site="south china morning post"))
+    assert [h.site for h in scmp.hits] == ["South China Morning Post"]
+
+    window = Filters(since=dt.date(2019, 1, 1), until=dt.date(2019, 1, 31))
+    january = searcher.search("china", filters=window, limit=50)
+    assert {h.title for h in january.hits} == {
+        "What’s Worse Than Facebook? What China does with social media…",
+        "Apple Loses Ground to China’s Homegrown Rivals",
+    }
+
+
+def test_date_filter_admits_articles_known_only_by_their_copyright_year(searcher):
+    year_2021 = Filters(since=dt.date(2021, 1, 1), until=dt.date(2021, 12, 31))
+    titles = {h.title for h in searcher.search("china", filters=year_2021, limit=50).hits}
+    assert titles == {
+        "From Red Packet to Virtual Hongbao: Lucky Envelopes in China’s Digital Era",
+        "Conversations Behind the Wall: Clubhouse App Now Blocked in China",
+    }
+    # ...but not into a narrower window, which their year may or may not fall in
+    half = Filters(since=dt.date(2021, 6, 1))
+    assert searcher.search("clubhouse", filters=half).total == 0
+
+
+def test_zero_hits_is_a_result_not_an_error(searcher):
+    results = searcher.search("xylophone")
+    assert results.total == 0 and results.hits == []
+
+
+def test_stopwords_only_query_says_why_nothing_matched(searcher):
+    results = searcher.search("the of")
+    assert results.total == 0
+    assert "no searchable words" in results.notices[0]
+
+
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [
+        ('"social credit', "unbalanced quote"),
+        ("(sesame OR credit", "unbalanced parentheses"),
+        ("sesame)", "unbalanced parentheses"),
+        ("date:[2019 to", "unclosed range"),
+        ("date:[garbage to junk]", "cannot parse query"),
+        ("   ", "empty query"),
+        ("x" * 1001, "query too long"),
+    ],
+)
+def test_unparsable_queries_raise_one_line_errors(searcher, q, message):
+    with pytest.raises(QueryError, match=message) as info:
+        searcher.search(q)
+    assert "\n" not in str(info.value)
+
+
+def test_show_article_by_id_and_by_prefix(searcher):
+    top = searcher.search("social credit blacklist").hits[0]
+    article = searcher.article(top.id)
+    assert article.title == OPEN_SESAME
+    assert article.text.startswith("Chinese social credit system has become a hot topic")
+    assert searcher.article(top.id[:6]).id == top.id
+    copy = searcher.article(top.duplicates[0].id)
+    assert copy.source.endswith(F003)
+    assert copy.canonical_id == top.id
+    assert [d.id for d in copy.duplicates] == [top.id]  # from the copy, the shown one is listed
+    with pytest.raises(ArticleNotFound, match="no article with id"):
+        searcher.article("ffffffffffff")
+
+
+def test_duplicate_clusters_and_stats(searcher):
+    clusters = searcher.duplicate_clusters()
+    assert [(c.title, c.source, [d.source for d in c.duplicates]) for c in clusters] == [
+        (OPEN_SESAME, f"seeds/{F001}", [f"seeds/{F003}"])
+    ]
+    stats = searcher.stats()
+    assert (stats["articles"], stats["distinct_articles"], stats["duplicates"]) == (21, 20, 1)
+    assert (stats["duplicate_clusters"], stats["sources"], stats["skipped"]) == (1, 5, [])
