@@ -13,6 +13,7 @@ import pytest
 
 from searchkit.cli import app, search_app
 
+ROOT = Path(__file__).resolve().parent.parent
 OPEN_SESAME = "Open Sesame: Social Credit in China as Gate to Punitive Measures and Personal Perks"
 HIT_KEYS = {
     "id",
@@ -231,7 +232,7 @@ def test_index_command_reports_counts(runner, in_tmp_project):
 
 def test_readme_first_command_end_to_end(tmp_path):
     """The README's main job, as a user runs it: a real process, in a fresh folder with seeds/."""
-    shutil.copytree(Path(__file__).resolve().parent.parent / "seeds", tmp_path / "seeds")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
     exe = shutil.which("search")
     cmd = (
         [exe]
@@ -239,6 +240,7 @@ def test_readme_first_command_end_to_end(tmp_path):
         else [sys.executable, "-c", "from searchkit.cli import search_main; search_main()"]
     )
     env = {k: v for k, v in os.environ.items() if k not in ("SEARCHKIT_INDEX", "NO_COLOR")}
+    env["PYTHONPATH"] = str(ROOT)  # the code under test, even when another copy is installed
     done = subprocess.run(
         [*cmd, "social credit blacklist"],
         cwd=tmp_path,
@@ -258,7 +260,7 @@ def test_readme_first_command_end_to_end(tmp_path):
 
 
 def test_bad_query_in_a_real_process_prints_no_traceback(tmp_path, seed_store):
-    env = {**os.environ, "SEARCHKIT_INDEX": str(seed_store.path)}
+    env = {**os.environ, "SEARCHKIT_INDEX": str(seed_store.path), "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-m", "searchkit", "search", "(broken"],
         cwd=tmp_path,

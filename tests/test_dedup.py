@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from searchkit.dedup import DEFAULT_THRESHOLD, containment, find_clusters, fingerprint
+from tests.conftest import ROOT
 from tests.perturb import perturbations, truncate
 
 F001 = "001_988f91d272dd2678.txt"
@@ -125,7 +126,7 @@ def test_fingerprint_is_stable_across_processes():
     outputs = {
         subprocess.run(
             [sys.executable, "-c", code],
-            env={**os.environ, "PYTHONHASHSEED": seed},
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
             capture_output=True,
             text=True,
             check=True,
