@@ -381,3 +381,14 @@ def test_copyright_line():
 
 def test_derive_title_short_sentence_kept_whole():
     assert derive_title("Rain is expected tomorrow. More later.") == "Rain is expected tomorrow"
+
+
+def test_standfirst_without_final_period_under_a_section_label():
+    page = (
+        "World\n\nCity Opens Its First Night Market\n\nHUNDREDS QUEUE ON OPENING NIGHT\n\n"
+        "Ann Lee\n\nPublished\n\nStalls sold noodles and lanterns until two in the morning.\n"
+    )
+    (article,) = split_text(page, "p.txt")
+    assert (article.category, article.title) == ("World", "City Opens Its First Night Market")
+    assert article.summary == "HUNDREDS QUEUE ON OPENING NIGHT"
+    assert article.authors == ["Ann Lee"]

@@ -126,7 +126,10 @@ def _marker_header(lines: list[str], kinds: list[L.Kind], j: int) -> Header | No
     ):
         author = texts.pop()
         above.pop()
-    if len(texts) >= 2 and L.is_sentence(texts[-1]) and L.is_title(texts[-2]):
+    # A standfirst usually reads as a sentence; under a section label ("Science" / headline /
+    # standfirst) the structure is clear even when it lacks the final period.
+    anchored = len(texts) >= 3 and L.is_category(texts[-3])
+    if len(texts) >= 2 and L.is_title(texts[-2]) and (L.is_sentence(texts[-1]) or anchored):
         subtitle = texts.pop()
         above.pop()
     if not texts or not L.is_title(texts[-1]):
