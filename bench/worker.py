@@ -1,0 +1,95 @@
+"""One measured step, run in its own process so its peak memory is its own.
+
+    python -m bench.worker build-ours CORPUS INDEX
+    python -m bench.worker reindex-ours CORPUS INDEX
+    python -m bench.worker dedup CORPUS
+    python -m bench.worker build-peer NAME DOCS.jsonl OUTDIR
+
+Each prints one JSON object on stdout. ``measure()`` runs a step and adds the child's wall time and
+peak RSS (from wait4), so the numbers cover the whole process, imports included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure(*args: str) -> dict:
+    """Run ``python -m bench.worker ARGS`` and return its JSON plus wall seconds and peak MiB."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.worker", *args], stdout=subprocess.PIPE, env=env, cwd=ROOT
+    )
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"bench worker {args} failed with status {status}")
+    result = json.loads(out)
+    result["wall_seconds"] = wall
+    result["peak_mib"] = usage.ru_maxrss / 1024  # Linux reports KiB
+    return result
+
+
+def _build_ours(corpus: str, index: str) -> dict:
+    from searchkit.indexing import build_index
+    from searchkit.store import IndexStore
+
+    report = build_index([corpus], IndexStore(index))
+    return {"files": report.files, "articles": report.articles, "distinct": report.distinct,
+            "clusters": report.duplicate_clusters, "skipped": len(report.skipped),
+            "seconds": report.seconds}  # fmt: skip
+
+
+def _dedup(corpus: str) -> dict:
+    from searchkit.dedup import find_clusters
+    from searchkit.pipeline import process_file
+    from searchkit.sources import discover
+
+    articles, fingerprints = [], []
+    for found in discover([corpus]):
+        if hasattr(found, "size"):
+            result = process_file(found)
+            articles.extend(result.articles)
+            fingerprints.extend(result.fingerprints)
+    started = time.perf_counter()
+    clusters = find_clusters(articles, fingerprints)
+    seconds = time.perf_counter() - started
+    return {"articles": len(articles), "clusters": sum(1 for c in clusters if c.duplicates),
+            "seconds": seconds}  # fmt: skip
+
+
+def _build_peer(name: str, docs_path: str, out: str) -> dict:
+    from bench.peers import PEERS, Doc
+
+    (engine_cls,) = [p for p in PEERS if p.__name__ == name]
+    docs = [Doc(**json.loads(line)) for line in Path(docs_path).read_text(encoding="utf-8").splitlines()]
+    engine = engine_cls(Path(out))
+    started = time.perf_counter()
+    engine.build(docs)
+    return {"docs": len(docs), "seconds": time.perf_counter() - started, "bytes": engine.size()}
+
+
+def main(argv: list[str]) -> None:
+    command, *args = argv
+    if command in ("build-ours", "reindex-ours"):
+        result = _build_ours(*args)
+    elif command == "dedup":
+        result = _dedup(*args)
+    elif command == "build-peer":
+        result = _build_peer(*args)
+    else:
+        raise SystemExit(f"unknown step {command!r}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
