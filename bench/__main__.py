@@ -11,7 +11,6 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from bench.report import charts, markdown
 from bench.scale import run_scale
@@ -23,7 +22,9 @@ OUT = ROOT / "bench" / "out"
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1k articles only, 50 queries")
-    parser.add_argument("--scales", default="1000,10000,100000", help="comma-separated article counts")
+    parser.add_argument(
+        "--scales", default="1000,10000,100000", help="comma-separated article counts"
+    )
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--no-peers", action="store_true", help="measure searchkit only")
     args = parser.parse_args(argv)
@@ -35,7 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     started = time.time()
     results = {"scales": [], "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     for n in scales:
-        results["scales"].append(run_scale(n, queries=queries, cli_runs=cli_runs, peers=not args.no_peers))
+        results["scales"].append(
+            run_scale(n, queries=queries, cli_runs=cli_runs, peers=not args.no_peers)
+        )
         (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     results["seconds"] = time.time() - started
     (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -154,7 +154,9 @@ class Tantivy:
         words = _words(text)
         if not words:
             return []
-        q = self.index.parse_query(" AND ".join(words), ["title", "body"], field_boosts={"title": 3.0})
+        q = self.index.parse_query(
+            " AND ".join(words), ["title", "body"], field_boosts={"title": 3.0}
+        )
         hits = self.searcher.search(q, k).hits
         return [self.searcher.doc(addr)["id"][0] for _, addr in hits]
 

@@ -55,7 +55,10 @@ def charts(results: dict, out: Path) -> None:
             continue
         left.plot(scales, [r["p50_ms"] for r in rows], marker="o", label=name)
         right.plot(scales, [r["build_s"] for r in rows], marker="o", label=name)
-    for ax, title, unit in ((left, "Warm query latency (p50)", "ms"), (right, "Index build time", "s")):
+    for ax, title, unit in (
+        (left, "Warm query latency (p50)", "ms"),
+        (right, "Index build time", "s"),
+    ):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("articles")

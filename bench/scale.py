@@ -21,16 +21,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from whoosh.analysis import STOP_WORDS
+
 from bench.corpus import generate
 from bench.peers import PEERS, Doc, folder_size
 from bench.worker import ROOT, measure
 
 CACHE = ROOT / "bench" / ".cache"
-STOPWORDS = set(
-    "the a an and or of to in on for with by at from as is are was were be been this that these those "
-    "it its into than then there their they he she his her we our you your not no but which who what "
-    "when where how why all any can could may might will would should has have had do does did".split()
-)
+STOPWORDS = STOP_WORDS | {"can", "could", "may", "might", "would", "should", "has", "had", "did"}
 
 
 def corpus_for(articles: int, seed: int = 42) -> Path:
@@ -66,7 +64,9 @@ def make_queries(docs: list[Doc], count: int, seed: int = 7) -> list[str]:
     queries: list[str] = []
     while len(queries) < count:
         doc = rng.choice(docs)
-        words = [w for w in dict.fromkeys(re.findall(r"[a-z]{3,}", doc.title.lower())) if w in useful]
+        words = [
+            w for w in dict.fromkeys(re.findall(r"[a-z]{3,}", doc.title.lower())) if w in useful
+        ]
         if not words:
             continue
         size = min(len(words), rng.choices([1, 2, 3], weights=[4, 4, 2])[0])
@@ -93,13 +93,19 @@ def latencies(run, queries: list[str], rounds: int = 1) -> dict:
 
 def cold_cli(index: Path, queries: list[str], runs: int) -> dict:
     exe = shutil.which("search", path=str(Path(sys.executable).parent)) or shutil.which("search")
-    cmd = [exe] if exe else [sys.executable, "-c", "from searchkit.cli import search_main; search_main()"]
+    cmd = (
+        [exe]
+        if exe
+        else [sys.executable, "-c", "from searchkit.cli import search_main; search_main()"]
+    )
     env = {**os.environ, "SEARCHKIT_INDEX": str(index), "PYTHONPATH": str(ROOT)}
     walls, baseline = [], []
     for i in range(runs):
         q = queries[i % len(queries)]
         started = time.perf_counter()
-        subprocess.run([*cmd, q], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            [*cmd, q], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+        )
         walls.append(time.perf_counter() - started)
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "pass"], check=True)

@@ -71,7 +71,9 @@ def _build_peer(name: str, docs_path: str, out: str) -> dict:
     from bench.peers import PEERS, Doc
 
     (engine_cls,) = [p for p in PEERS if p.__name__ == name]
-    docs = [Doc(**json.loads(line)) for line in Path(docs_path).read_text(encoding="utf-8").splitlines()]
+    docs = [
+        Doc(**json.loads(line)) for line in Path(docs_path).read_text(encoding="utf-8").splitlines()
+    ]
     engine = engine_cls(Path(out))
     started = time.perf_counter()
     engine.build(docs)
