@@ -52,6 +52,9 @@ def process_file(source: SourceFile, *, max_bytes: int = DEFAULT_MAX_BYTES) -> F
         articles = split_articles(page)
     except RecursionError:
         return FileResult(None, skipped=SkippedFile(source.relpath, "too deeply nested to read"))
+    except Exception as exc:  # a parser tripping on hostile markup must not stop the run
+        reason = f"could not be read as {page.kind} ({type(exc).__name__}: {exc})"
+        return FileResult(None, skipped=SkippedFile(source.relpath, reason[:300]))
     if not articles:
         return FileResult(None, skipped=SkippedFile(source.relpath, "no article text found"))
     record = FileRecord(

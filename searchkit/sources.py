@@ -1,14 +1,26 @@
-"""Stage 1 — discover: paths the user named -> ``SourceFile`` records (and ``SkippedFile`` ones).
+"""Stage 1 — discover: the roots a user indexes -> ``SourceFile`` records (and ``SkippedFile`` ones).
 
-A root may be a file or a directory. Directories are walked recursively in a stable order; hidden
-entries (dot files, VCS folders) are passed over, and a symlink is followed only when its target
-stays inside the root, so a link can never pull in the rest of the disk.
+A root is a file or a folder. Folders are walked recursively in a stable (sorted) order:
+- hidden entries (dot files, ``.git``, ``.svn``, …) and other VCS/tool folders are passed over;
+- symlinks are never followed out of the root: a link to a file outside it is a counted skip, and a
+  link inside it is passed over because its target is reached through its real path anyway (so a
+  file is never read twice and no link loop can trap the walk);
+- ``include`` / ``exclude`` globs filter by the path below the root (``drafts/*``) or by the file
+  name (``*.draft.md``); an excluded folder is not walked at all;
+- files larger than the size cap are skipped by their size alone, without being read.
+
+Every file gets a ``relpath``: its root's label (the root folder's name, or a longer path when two
+roots share a name) followed by its path inside the root. The relpath is what users see and what an
+article id is derived from, so it must not change between runs.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from searchkit.models import SkippedFile, SourceFile
@@ -17,67 +29,184 @@ from searchkit.models import SkippedFile, SourceFile
 KINDS: dict[str, str] = {
     ".txt": "text",
     ".text": "text",
-    ".md": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
 }
+# Folders that hold tools' state rather than documents (dot folders are skipped anyway).
+SKIP_DIRS = frozenset({"CVS", "_darcs", "__pycache__", "node_modules"})
 
 
 def kind_of(path: str) -> str | None:
     return KINDS.get(os.path.splitext(path)[1].lower())
 
 
-def discover(roots: list[str | os.PathLike[str]]) -> Iterator[SourceFile | SkippedFile]:
-    """Yield every indexable file under ``roots`` (and a ``SkippedFile`` for what is passed over)."""
-    seen: set[str] = set()
-    for root in roots:
-        root_path = Path(root)
-        if not root_path.exists():
-            yield SkippedFile(str(root), "no such file or directory")
-            continue
-        real_root = root_path.resolve()
-        if root_path.is_file():
-            label = root_path.name
-            yield from _one(real_root, label, explicit=True, seen=seen)
-            continue
-        base = real_root.name or str(real_root)
-        for dirpath, dirnames, filenames in os.walk(real_root, followlinks=False):
-            here = Path(dirpath)
-            # Visit in a stable order and prune hidden folders (.git, .svn, .cache, …) in place.
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for d in list(dirnames):
-                target = here / d
-                if target.is_symlink() and not _inside(target.resolve(), real_root):
-                    dirnames.remove(d)
-            for name in sorted(filenames):
-                if name.startswith("."):
-                    continue
-                path = here / name
-                rel = path.relative_to(real_root).as_posix()
-                label = f"{base}/{rel}"
-                if path.is_symlink():
-                    target = path.resolve()
-                    if not _inside(target, real_root):
-                        yield SkippedFile(label, "symlink pointing outside the indexed folder")
-                        continue
-                yield from _one(path, label, explicit=False, seen=seen)
+@dataclass(frozen=True, slots=True)
+class Root:
+    """A file or folder the index covers, and the label its files' relpaths start with."""
+
+    path: str  # absolute
+    label: str
+
+    def owns(self, relpath: str) -> bool:
+        return relpath == self.label or relpath.startswith(self.label + "/")
 
 
-def _one(
-    path: Path, label: str, *, explicit: bool, seen: set[str]
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which files of a root to read."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_bytes: int | None = None
+
+    def excluded(self, rel: str, name: str) -> bool:
+        return any(fnmatchcase(rel, p) or fnmatchcase(name, p) for p in self.exclude)
+
+    def included(self, rel: str, name: str) -> bool:
+        return not self.include or any(
+            fnmatchcase(rel, p) or fnmatchcase(name, p) for p in self.include
+        )
+
+
+def make_root(path: str | os.PathLike[str], taken: Sequence[str] = ()) -> Root:
+    """A root for ``path`` whose label differs from the labels already ``taken``."""
+    absolute = Path(os.path.abspath(path))
+    parts = absolute.parts
+    for n in range(1, len(parts) + 1):
+        label = "/".join(p.strip("/") for p in parts[-n:] if p.strip("/")) or "/"
+        if label not in taken:
+            return Root(str(absolute), label)
+    return Root(str(absolute), str(absolute))
+
+
+def discover(
+    roots: Sequence[Root | str | os.PathLike[str]],
+    filters: Filters = Filters(),
+    *,
+    skip_paths: Sequence[str | os.PathLike[str]] = (),
 ) -> Iterator[SourceFile | SkippedFile]:
-    key = str(path.resolve())
+    """Yield every indexable file under ``roots`` (and a ``SkippedFile`` for what is passed over).
+
+    ``skip_paths`` are folders never to walk into (the index folder itself, when it lies inside a root).
+    """
+    skip = {os.path.realpath(p) for p in skip_paths}
+    seen: set[tuple[int, int]] = set()
+    taken: list[str] = []
+    for given in roots:
+        root = given if isinstance(given, Root) else make_root(given, taken)
+        taken.append(root.label)
+        try:
+            st = os.stat(root.path)
+        except OSError as exc:
+            yield SkippedFile(root.label, _missing(exc))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(root, filters, skip, seen)
+        else:
+            # A file named on the command line is read whatever its extension.
+            yield from _file(root.path, root.label, st, filters, seen, explicit=True)
+
+
+def _walk(
+    root: Root, filters: Filters, skip: set[str], seen: set[tuple[int, int]]
+) -> Iterator[SourceFile | SkippedFile]:
+    real_root = os.path.realpath(root.path)
+    stack = [(root.path, "")]
+    while stack:
+        folder, rel_folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            yield SkippedFile(_join(root.label, rel_folder), f"cannot read folder: {exc.strerror}")
+            continue
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            rel = f"{rel_folder}/{name}" if rel_folder else name
+            label = f"{root.label}/{rel}"
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_link:
+                target = os.path.realpath(entry.path)
+                if not _inside(target, real_root):
+                    yield SkippedFile(label, "symlink pointing outside the indexed folder")
+                # A link inside the root: its target is read through its real path.
+                continue
+            if is_dir:
+                if name in SKIP_DIRS or filters.excluded(rel, name):
+                    continue
+                if skip and os.path.realpath(entry.path) in skip:
+                    continue
+                subfolders.append((entry.path, rel))
+                continue
+            if filters.excluded(rel, name) or not filters.included(rel, name):
+                continue
+            if kind_of(name) is None:
+                yield SkippedFile(label, f"unsupported file type ({_suffix(name)})")
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                yield SkippedFile(label, f"cannot read: {exc.strerror or exc}")
+                continue
+            yield from _file(entry.path, label, st, filters, seen, explicit=False)
+        # Depth-first in sorted order: push in reverse so the first folder is walked first.
+        stack.extend(reversed(subfolders))
+
+
+def _file(
+    path: str,
+    label: str,
+    st: os.stat_result,
+    filters: Filters,
+    seen: set[tuple[int, int]],
+    *,
+    explicit: bool,
+) -> Iterator[SourceFile | SkippedFile]:
+    key = (st.st_dev, st.st_ino)
     if key in seen:
         return
     seen.add(key)
-    if kind_of(label) is None and not explicit:
-        yield SkippedFile(label, f"unsupported file type ({path.suffix or 'no extension'})")
+    if not stat.S_ISREG(st.st_mode):
+        yield SkippedFile(label, "not a regular file")
         return
-    try:
-        st = path.stat()
-    except OSError as exc:
-        yield SkippedFile(label, f"cannot read: {exc.strerror or exc}")
+    if not explicit and kind_of(label) is None:
+        yield SkippedFile(label, f"unsupported file type ({_suffix(label)})")
         return
-    yield SourceFile(path=str(path), relpath=label, size=st.st_size, mtime=st.st_mtime)
+    if filters.max_bytes is not None and st.st_size > filters.max_bytes:
+        from searchkit.extract import too_large
+
+        yield SkippedFile(label, too_large(st.st_size, filters.max_bytes))
+        return
+    yield SourceFile(path=path, relpath=label, size=st.st_size, mtime=st.st_mtime)
 
 
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
+def _missing(exc: OSError) -> str:
+    return (
+        "no such file or directory"
+        if isinstance(exc, FileNotFoundError)
+        else f"cannot read: {exc.strerror}"
+    )
+
+
+def _join(label: str, rel: str) -> str:
+    return f"{label}/{rel}" if rel else label
+
+
+def _suffix(name: str) -> str:
+    return os.path.splitext(name)[1] or "no extension"
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")

@@ -1,17 +1,31 @@
 """Stage 2 — extract: ``SourceFile`` -> ``Page`` (decoded text), or ``SkippedFile`` with its reason.
 
 Reading is defensive: a file that is empty, binary, too large or not decodable becomes a counted skip
-with a one-line reason, never an exception that stops the run.
+with a one-line reason, never an exception that stops the run. Files that are not UTF-8 are decoded
+with the encoding the page declares (HTML) or the one charset-normalizer detects (see ``decode``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 
 from searchkit.models import Page, SkippedFile, SourceFile
 from searchkit.sources import kind_of
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+# Magic numbers of common binary formats that happen to carry a text extension.
+_MAGIC = (b"%PDF", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"\x7fELF")
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_DECLARED_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{2,40})""", re.I
+)
 
 
 class ExtractionError(Exception):
@@ -21,45 +35,131 @@ class ExtractionError(Exception):
 def read_page(source: SourceFile, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Page | SkippedFile:
     try:
         if source.size > max_bytes:
-            raise ExtractionError(
-                f"larger than the size cap ({_mb(source.size)} > {_mb(max_bytes)})"
-            )
+            raise ExtractionError(too_large(source.size, max_bytes))
         try:
             with open(source.path, "rb") as fh:
                 data = fh.read(max_bytes + 1)
         except OSError as exc:
             raise ExtractionError(f"cannot read: {exc.strerror or exc}") from None
         if len(data) > max_bytes:
-            raise ExtractionError(f"larger than the size cap ({_mb(max_bytes)})")
-        text, encoding = decode(data)
-        kind = kind_of(source.relpath) or "text"
-        digest = hashlib.sha256(data).hexdigest()
-        return Page(source=source, text=text, kind=kind, encoding=encoding, digest=digest)
+            raise ExtractionError(too_large(len(data), max_bytes))
+        return page_from_bytes(source, data)
     except ExtractionError as exc:
         return SkippedFile(source.relpath, str(exc))
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Bytes -> (text, encoding name). Raises ExtractionError for empty, binary or undecodable data."""
+def page_from_bytes(source: SourceFile, data: bytes) -> Page:
+    kind = kind_of(source.relpath) or "text"
+    text, encoding = decode(data, html=kind == "html")
+    digest = hashlib.sha256(data).hexdigest()
+    return Page(source=source, text=text, kind=kind, encoding=encoding, digest=digest)
+
+
+def too_large(size: int, cap: int) -> str:
+    return f"larger than the size cap ({_mb(size)} > {_mb(cap)})"
+
+
+def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
+    """Bytes -> (text, encoding name). Raises ExtractionError for empty, binary or undecodable data.
+
+    The order: a byte-order mark; valid UTF-8; UTF-8 with a few damaged bytes (replaced, so one bad
+    byte does not turn a whole file into mojibake); the charset an HTML page declares; a guess by
+    charset-normalizer. Stray NUL bytes in an otherwise textual file are dropped.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _clean(data.decode(codec)), codec.removesuffix("-sig")
+            except UnicodeDecodeError:
+                break
     if not data.strip():
         raise ExtractionError("empty file")
     if looks_binary(data):
         raise ExtractionError("binary file (not text)")
+    data = data.replace(b"\x00", b"")
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    if _mostly_utf8(data):
+        return data.decode("utf-8", errors="replace"), "utf-8 (damaged bytes replaced)"
+    if html:
+        declared = _declared_charset(data)
+        if declared is not None:
+            try:
+                return data.decode(declared), declared
+            except (UnicodeDecodeError, LookupError):
+                pass
+    guessed = _guess(data)
+    if guessed is None:
         raise ExtractionError(
-            f"not valid UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        ) from None
+            f"cannot tell the text encoding (not UTF-8: byte 0x{data[first_bad]:02x} "
+            f"at offset {first_bad})"
+        )
+    return guessed
 
 
 def looks_binary(data: bytes) -> bool:
-    """A NUL byte or a high share of control characters in the first 8 KiB marks a binary file."""
+    """A known binary signature, or a high share of control characters in the first 8 KiB."""
     head = data[:8192]
-    if b"\x00" in head:
+    if head.startswith(_MAGIC):
         return True
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     return controls > len(head) * 0.1
+
+
+def _clean(text: str) -> str:
+    return text.replace("\x00", "")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 text with a few damaged bytes: many valid multi-byte sequences, few invalid bytes."""
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    multibyte = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    return multibyte > 0 and invalid * 4 <= multibyte and invalid <= len(data) * 0.01
+
+
+def _declared_charset(data: bytes) -> str | None:
+    match = _DECLARED_CHARSET.search(data[:4096])
+    if match is None:
+        return None
+    import codecs
+
+    name = match.group(1).decode("ascii").lower()
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    # Browsers read latin-1 and ascii declarations as windows-1252 (the WHATWG encoding standard).
+    return "cp1252" if codec in ("iso8859-1", "latin-1", "ascii") else codec
+
+
+def _guess(data: bytes) -> tuple[str, str] | None:
+    from charset_normalizer import from_bytes
+    from charset_normalizer.utils import is_multi_byte_encoding
+
+    best = from_bytes(data).best()
+    if best is None:
+        return None
+    text = str(best)
+    encoding = best.encoding
+    if not is_multi_byte_encoding(encoding):
+        # charset-normalizer often names a DOS code page (cp850, cp775) for Western text; the
+        # legacy encoding such files really use is windows-1252, so prefer it for Latin text.
+        try:
+            western = data.decode("cp1252")
+        except UnicodeDecodeError:
+            western = None
+        if western is not None and _mostly_latin(text):
+            return western, "cp1252"
+    return _clean(text), encoding
+
+
+def _mostly_latin(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha() and ord(ch) > 127]
+    latin = sum(1 for ch in letters if 0xC0 <= ord(ch) <= 0x24F)
+    return not letters or latin * 2 > len(letters)
 
 
 def _mb(n: int) -> str:

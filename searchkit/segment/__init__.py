@@ -1,5 +1,8 @@
 """Stage 3 — segment: ``Page`` -> ``list[Article]``, boilerplate stripped, metadata lifted out.
 
+HTML pages go to ``segment.html``, Markdown to ``segment.markdown``, JSON Lines to ``segment.jsonl``;
+this module reads scraped text dumps (the seeds), described below.
+
 A saved page rarely holds one article. News sites append related stories after the main one (each
 opened by a header: section label, headline, standfirst, author, "Published"), archive pages list many
 posts (a headline, then a date line), and link-outs end with "Read the full article here". Between
@@ -68,6 +71,19 @@ class _Draft:
 
 
 def split_articles(page: Page) -> list[Article]:
+    """A page's articles, read the way its format needs (HTML, Markdown, JSON Lines or text)."""
+    if page.kind == "html":
+        from searchkit.segment.html import html_articles
+
+        return html_articles(page)
+    if page.kind == "markdown":
+        from searchkit.segment.markdown import markdown_articles
+
+        return markdown_articles(page)
+    if page.kind == "jsonl":
+        from searchkit.segment.jsonl import jsonl_articles
+
+        return jsonl_articles(page)
     return split_text(page.text, page.source.relpath)
 
 

@@ -1,0 +1,216 @@
+"""HTML, Markdown and JSON Lines: articles with their metadata, boilerplate left out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from searchkit.extract import read_page
+from searchkit.indexing import build_index
+from searchkit.models import SourceFile
+from searchkit.search import Searcher
+from searchkit.segment import split_articles
+from searchkit.segment.html import strip_site_suffix
+from searchkit.store import IndexStore
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "html"
+
+
+def articles_of(path: Path, relpath: str | None = None):
+    source = SourceFile(str(path), relpath or path.name, path.stat().st_size, path.stat().st_mtime)
+    page = read_page(source)
+    assert not hasattr(page, "reason"), page
+    return split_articles(page)
+
+
+@pytest.fixture(params=["trafilatura", "own"])
+def body_extractor(request, monkeypatch):
+    """Both main-text extractors must keep the story and drop the chrome."""
+    monkeypatch.setattr("searchkit.segment.html.BODY_EXTRACTOR", request.param)
+    return request.param
+
+
+def test_news_page_metadata_from_meta_tags_and_json_ld(body_extractor):
+    (article,) = articles_of(FIXTURES / "news_article.html")
+    assert article.title == "China’s Courts Put 13 Million on a Travel Blacklist"
+    assert not article.title_derived
+    assert article.authors == ["Mei Chen", "Daniel Okafor"]
+    assert article.date == dt.date(2019, 2, 18)
+    assert article.year == 2019
+    assert article.site == "Pacific Ledger"
+    assert article.url == "https://www.pacificledger.example/2019/02/18/travel-blacklist"
+    assert article.lang == "en-US"
+    assert article.category == "Technology"
+    assert article.tags == ["social credit", "blacklist"]
+    assert article.summary == (
+        "Defaulters cannot buy plane or train tickets until they pay what courts say they owe."
+    )
+
+
+def test_news_page_body_keeps_the_story_and_drops_the_chrome(body_extractor):
+    (article,) = articles_of(FIXTURES / "news_article.html")
+    body = article.body
+    assert body.startswith("More than 13 million people in China") or body.startswith(
+        "Travellers queue"
+    )
+    assert "How the blacklist works" in body
+    assert body.rstrip().endswith("fails at the station.")
+    for chrome in (
+        "Skip to content",
+        "Subscribe",
+        "cookies",
+        "Facebook",
+        "Advertisement",
+        "Great article",  # reader comments
+        "Sesame Credit scores",  # related stories
+        "All rights reserved",
+        "Privacy policy",
+        "window.dataLayer",
+        "display: flex",
+        "China’s Courts Put",  # the headline is the title, not the first line of the text
+    ):
+        assert chrome not in body, chrome
+
+
+def test_title_from_title_tag_byline_text_and_legacy_encoding(body_extractor):
+    (article,) = articles_of(FIXTURES / "byline_only.html")
+    # <title> "… — The Harbour Review" minus its site suffix; the page is windows-1252
+    assert article.title == "Why Beijing Bet on Face Recognition"
+    assert article.authors == ["Sarah Lindqvist"]
+    assert article.date == dt.date(2018, 6, 5)
+    assert article.site == "The Harbour Review"  # from the copyright footer
+    assert article.tags == ["surveillance", "AI"]
+    assert "the city’s railway station" in article.body  # ’ decoded from cp1252 0x92
+    assert "Archive" not in article.body and "Copyright" not in article.body
+
+
+def test_tag_archive_page_yields_one_article_per_post(body_extractor):
+    articles = articles_of(FIXTURES / "tag_archive.html")
+    assert [(a.position, a.title, a.authors, a.date) for a in articles] == [
+        (1, "WeChat Red Envelopes Break New Year Record", ["Manya Koetse"], dt.date(2019, 2, 6)),
+        (2, "Tencent Responds to WeChat Privacy Rumors", ["Gabi Verberg"], dt.date(2018, 1, 3)),
+        (3, "WeChat Pay Expands in Hong Kong Shops", ["Manya Koetse"], dt.date(2017, 11, 20)),
+    ]
+    assert articles[0].url == "https://www.whatsonweibo.example/wechat-red-envelopes/"
+    assert all(a.site == "Whats on Weibo" and a.tags == ["WeChat"] for a in articles)
+    assert articles[1].body.startswith("After a businessman claimed")
+    for a in articles:
+        assert "Popular" not in a.body and "Ten Chinese Apps" not in a.body and "Next" not in a.body
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected"),
+    [
+        ("Story headline | The Site", "The Site", "Story headline"),
+        ("The Site: Story headline here", "The Site", "Story headline here"),
+        ("Story headline here - Reuters", None, "Story headline here"),
+        ("Why: a question worth asking", None, "Why: a question worth asking"),
+        ("No separator at all", "X", "No separator at all"),
+    ],
+)
+def test_site_suffix_is_stripped_from_titles(title, site, expected):
+    assert strip_site_suffix(title, site) == expected
+
+
+MARKDOWN = """---
+title: Notes on the Great Firewall
+author: [Jane Roe, John Doe]
+date: 2020-05-01
+tags: [censorship, vpn]
+---
+
+Intro paragraph with **bold** words, a [link to a source](https://example.org/source) and `code`.
+
+## A section heading
+
+- first point about *VPN* services
+- second point
+"""
+
+
+def test_markdown_front_matter_and_stripped_markup(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    (article,) = articles_of(path)
+    assert article.title == "Notes on the Great Firewall"
+    assert article.authors == ["Jane Roe", "John Doe"]
+    assert article.date == dt.date(2020, 5, 1)
+    assert article.tags == ["censorship", "vpn"]
+    assert article.body.split("\n\n") == [
+        "Intro paragraph with bold words, a link to a source and code.",
+        "A section heading",
+        "first point about VPN services",
+        "second point",
+    ]
+
+
+def test_markdown_headings_split_posts_and_give_titles(tmp_path):
+    path = tmp_path / "posts.md"
+    path.write_text(
+        "# First post\n\nBy Ann Lee\n\nJanuary 3, 2021\n\nThe first post talks about apps.\n\n"
+        "# Second post\n\nThe second one talks about ```inline``` payments and phones.\n",
+        encoding="utf-8",
+    )
+    articles = articles_of(path)
+    assert [(a.title, a.authors, a.date, a.body) for a in articles] == [
+        ("First post", ["Ann Lee"], dt.date(2021, 1, 3), "The first post talks about apps."),
+        ("Second post", [], None, "The second one talks about inline payments and phones."),
+    ]
+
+
+def test_jsonl_records_become_articles_and_bad_lines_are_passed_over(tmp_path):
+    path = tmp_path / "export.jsonl"
+    records = [
+        {
+            "title": "Weibo limits hot search",
+            "text": "Weibo suspended its hot search list for a week after a regulator's order.",
+            "authors": ["Ma Li"],
+            "date": "2018-01-29T10:00:00Z",
+            "site": "Tech Wire",
+            "url": "https://techwire.example/weibo",
+            "tags": "weibo, censorship",
+        },
+        {"headline": "Untitled body only", "content": "Second record body text about Alipay."},
+    ]
+    lines = [json.dumps(records[0]), "not json at all", json.dumps({"title": "no text"}), ""]
+    lines.append(json.dumps(records[1]))
+    path.write_text("\n".join(lines), encoding="utf-8")
+    articles = articles_of(path)
+    assert [(a.position, a.title) for a in articles] == [
+        (1, "Weibo limits hot search"),
+        (2, "Untitled body only"),
+    ]
+    first = articles[0]
+    assert (first.authors, first.date, first.site, first.url, first.tags) == (
+        ["Ma Li"],
+        dt.date(2018, 1, 29),
+        "Tech Wire",
+        "https://techwire.example/weibo",
+        ["weibo", "censorship"],
+    )
+
+
+def test_mixed_folder_is_indexed_and_searchable(tmp_path):
+    corpus = tmp_path / "mixed"
+    shutil.copytree(FIXTURES, corpus / "html")
+    (corpus / "notes.md").write_text(MARKDOWN, encoding="utf-8")
+    store = IndexStore(tmp_path / "index")
+    report = build_index([corpus], store)
+    assert report.files == 4
+    assert report.articles == 1 + 3 + 1 + 1
+    with Searcher(store) as searcher:
+        hits = searcher.search("travel blacklist").hits
+        assert hits[0].title == "China’s Courts Put 13 Million on a Travel Blacklist"
+        assert hits[0].authors == ["Mei Chen", "Daniel Okafor"]
+        assert hits[0].source == "mixed/html/news_article.html"
+        assert searcher.search("author:verberg").hits[0].title == (
+            "Tencent Responds to WeChat Privacy Rumors"
+        )
+        assert searcher.search("great firewall").hits[0].title == "Notes on the Great Firewall"
+        # boilerplate was not indexed
+        assert searcher.search("cookies").total == 0
+        assert searcher.search('"all rights reserved"').total == 0
