@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from searchkit.store import IndexStore, StoreError
+from searchkit.web.server import DEFAULT_HOST, DEFAULT_PORT
 
 DEFAULT_CORPUS = "seeds"
 
@@ -300,6 +301,46 @@ def stats_cmd(as_json: JsonOpt = False, index: IndexOpt = None) -> None:
         emit_json(stats)
     else:
         typer.echo(stats_text(stats))
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (loopback unless you say so).")
+    ] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = DEFAULT_PORT,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Server processes.")] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log every request to stderr.")
+    ] = False,
+    index: IndexOpt = None,
+) -> None:
+    """Serve the search page and the JSON API on this machine (http://127.0.0.1:8732/)."""
+    from searchkit.web.server import ServeError, is_loopback, serve
+
+    store = _store(index)
+    try:
+        ensure_default_index(store, explicit=index is not None)
+        if not store.exists():
+            store.meta()  # raises the "no index at …; build one with …" error
+    except StoreError as exc:
+        fail(str(exc))
+    if not is_loopback(host):
+        note(
+            f"warning: listening on {host}, beyond this machine's loopback: anyone who can "
+            f"reach port {port} can read everything in the index"
+        )
+    try:
+        serve(
+            store,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            on_ready=lambda url: note(f"serving {store.path}/ at {url} (Ctrl+C to stop)"),
+        )
+    except ServeError as exc:
+        fail(str(exc))
 
 
 # --- entry points -----------------------------------------------------------------------------------

@@ -1,0 +1,60 @@
+"""The JSON API: requests -> the dicts of ``searchkit.render`` (the shapes ``--json`` prints).
+
+Errors are raised as exceptions (``ParamError``, ``QueryError``, ``ArticleNotFound``,
+``StoreError``) and turned into JSON error responses with the right status by ``app``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from searchkit import render
+from searchkit.web.openapi import openapi_document
+from searchkit.web.params import check_article_id, parse_search_params
+from searchkit.web.shared import SharedSearcher
+
+
+class JSON(JSONResponse):
+    """UTF-8 JSON without ASCII escapes (names and titles stay readable), never cached."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _shared(request: Request) -> SharedSearcher:
+    return request.app.state.searcher
+
+
+def search(request: Request) -> JSON:
+    params = parse_search_params(request.query_params.getlist, require_q=True)
+    with _shared(request).use() as searcher:
+        results = searcher.search(
+            params.q, filters=params.filters(), page=params.page, limit=params.limit
+        )
+    return JSON(render.results_json(results))
+
+
+def article(request: Request) -> JSON:
+    article_id = check_article_id(request.path_params["id"])
+    with _shared(request).use() as searcher:
+        found = searcher.article(article_id)
+    return JSON(render.article_json(found))
+
+
+def stats(request: Request) -> JSON:
+    with _shared(request).use() as searcher:
+        return JSON(searcher.stats())
+
+
+def healthz(request: Request) -> JSON:
+    """200 when the live index opens and can be searched; 503 (via ``app``) when it cannot."""
+    with _shared(request).use() as searcher:
+        built_at = searcher.store.meta().get("built_at")
+    return JSON({"status": "ok", "built_at": built_at})
+
+
+def openapi(request: Request) -> JSON:
+    return JSON(openapi_document())

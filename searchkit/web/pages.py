@@ -1,0 +1,177 @@
+"""The HTML pages: a request -> the search page (home, results, errors) or an article's page.
+
+Pages are rendered from ``templates/`` with autoescaping on: every value that came from a document
+(titles, names, sites, text, snippets, source paths) is escaped by Jinja2 and no template marks
+anything as safe. A bad parameter or query is shown on the page itself, with status 400.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from searchkit.models import SearchResults, StoredArticle
+from searchkit.search import MAX_QUERY_CHARS, ArticleNotFound, QueryError
+from searchkit.snippets import Snippet
+from searchkit.web.params import (
+    MAX_PAGE,
+    ParamError,
+    SearchParams,
+    check_article_id,
+    parse_search_params,
+)
+from searchkit.web.shared import SharedSearcher
+
+# Query syntax shown in the help box: (what to type, what it does).
+SYNTAX_HELP = [
+    ("social credit", "articles with both words (stemmed: credit also finds credits)"),
+    ('"red envelope"', "the exact phrase"),
+    ("wechat OR weibo", "either word"),
+    ("apple NOT iphone", "leave out articles with a word"),
+    ("title:huawei", "a word in the title; also author:, site:, category:, tag:, source:"),
+    ("censor*", "words starting with censor"),
+    ("date:2019 or date:[2018-11-01 to 2018-11-30]", "published in a year or a date range"),
+]
+
+
+@dataclass(slots=True)
+class PageLink:
+    """One entry of the pagination bar: a page number with its URL, or a gap (number None)."""
+
+    number: int | None
+    url: str = ""
+    current: bool = False
+
+
+def _shared(request: Request) -> SharedSearcher:
+    return request.app.state.searcher
+
+
+def _render(request: Request, name: str, context: dict, status: int = 200) -> Response:
+    html = request.app.state.templates.get_template(name).render(request=request, **context)
+    return Response(
+        html,
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+def _search(request: Request, params: SearchParams, status: int = 200, **context) -> Response:
+    """Render search.html; every name it uses has a value (the templates use StrictUndefined)."""
+    defaults = {"error": None, "results": None, "stats": None, "pages": [], "suggestions": []}
+    return _render(request, "search.html", {**defaults, "params": params, **context}, status)
+
+
+def search_page(request: Request) -> Response:
+    """``/``: the home page without a query, results with one, the problem when it cannot run."""
+    try:
+        params = parse_search_params(request.query_params.getlist, require_q=False)
+    except ParamError as exc:
+        # Keep what the user typed in the box (cut to the limit) so they can fix it.
+        typed = (request.query_params.getlist("q") or [""])[0][:MAX_QUERY_CHARS]
+        return _search(request, SearchParams(q=typed.replace("\x00", "")), 400, error=str(exc))
+    if not params.q:
+        return _home(request, params)
+    try:
+        with _shared(request).use() as searcher:
+            results = searcher.search(
+                params.q, filters=params.filters(), page=params.page, limit=params.limit
+            )
+    except QueryError as exc:
+        return _search(request, params, 400, error=str(exc))
+    return _search(
+        request,
+        params,
+        results=results,
+        pages=pagination(results, params),
+        suggestions=suggestions(params) if not results.total else [],
+    )
+
+
+def _home(request: Request, params: SearchParams) -> Response:
+    with _shared(request).use() as searcher:
+        stats = searcher.stats()
+    return _search(request, params, stats=stats)
+
+
+def article_page(request: Request) -> Response:
+    """``/articles/{id}``: the cleaned text, metadata and copies of one article."""
+    try:
+        article_id = check_article_id(request.path_params["id"])
+        params = parse_search_params(request.query_params.getlist, require_q=False)
+    except ParamError as exc:
+        return error_page(request, 400, "Bad request", str(exc))
+    try:
+        with _shared(request).use() as searcher:
+            article: StoredArticle = searcher.article(article_id)
+    except ArticleNotFound:
+        return error_page(
+            request,
+            404,
+            "No such article",
+            "The index has no article with this id. It may have been removed by a re-index.",
+        )
+    return _render(
+        request,
+        "article.html",
+        {
+            "params": params,
+            "article": article,
+            "paragraphs": paragraphs(article.text),
+        },
+    )
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> Response:
+    return _render(
+        request,
+        "error.html",
+        {"status": status, "title": title, "message": message, "params": SearchParams()},
+        status,
+    )
+
+
+def pagination(results: SearchResults, params: SearchParams, window: int = 2) -> list[PageLink]:
+    """Page links: the first, the last, and ``window`` either side of the current page."""
+    last = min(MAX_PAGE, max(1, -(-results.total // results.limit)))
+    if last == 1:
+        return []
+    shown = {1, last, *range(params.page - window, params.page + window + 1)}
+    links: list[PageLink] = []
+    previous = 0
+    for number in sorted(n for n in shown if 1 <= n <= last):
+        if number > previous + 1:
+            links.append(PageLink(None))
+        links.append(PageLink(number, params.url("/", page=number), number == params.page))
+        previous = number
+    return links
+
+
+def suggestions(params: SearchParams) -> list[tuple[str, str]]:
+    """Other queries worth a try after zero results: (query, URL) pairs."""
+    words = params.q.split()
+    if len(words) == 1 and re.fullmatch(r"\w{3,}", words[0]):
+        prefix = words[0] + "*"  # a word's beginning finds its other forms and longer compounds
+        return [(prefix, params.url("/", q=prefix, page=1))]
+    return []
+
+
+def joined_marks(snippet: Snippet) -> Snippet:
+    """Matched words separated only by spaces become one highlight ("social credit", not two)."""
+    out: Snippet = []
+    for text, matched in snippet:
+        if matched and len(out) >= 2 and out[-2][1] and not out[-1][0].strip():
+            gap = out.pop()[0]
+            out[-1] = (out[-1][0] + gap + text, True)
+        else:
+            out.append((text, matched))
+    return out
+
+
+def paragraphs(text: str) -> list[str]:
+    """An article's text as paragraphs (blank lines separate them in the cleaned text)."""
+    return [p.strip() for p in text.split("\n\n") if p.strip()]

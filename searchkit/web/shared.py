@@ -1,0 +1,55 @@
+"""One ``Searcher`` per server process, shared by every request and kept up to date with the index.
+
+Opening a Whoosh index costs far more than a query, so a worker opens it once. Before each use it
+asks the searcher to ``refresh()``: that re-opens only when a newer index was published (a
+``searchkit index`` run in another process), so new articles show up without a restart.
+
+Requests are served from a thread pool; one lock serialises the searcher's use. Whoosh's searcher
+is not documented as thread-safe, and a query is pure-Python CPU work under the GIL, so running
+two at once in one process would not make either faster. More throughput comes from more worker
+processes (``searchkit serve --workers``), each with its own searcher.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from searchkit.search import Searcher
+from searchkit.store import IndexStore
+
+
+class SharedSearcher:
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+
+    @contextmanager
+    def use(self) -> Iterator[Searcher]:
+        """The searcher, refreshed to the live index, held for this block only.
+
+        Raises ``StoreError`` when there is no usable index (the caller answers 503).
+        """
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = Searcher(self.store)
+            else:
+                try:
+                    self._searcher.refresh()
+                except Exception:
+                    # The index went away or broke under us: drop the searcher, so the next
+                    # request opens afresh (and reports the problem) instead of reusing it.
+                    self._close()
+                    raise
+            yield self._searcher
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None

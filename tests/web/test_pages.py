@@ -1,0 +1,165 @@
+"""The HTML pages, as a browser without JavaScript gets them: search, results, paging, articles."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from searchkit.web.pages import joined_marks
+
+OPEN_SESAME = "Open Sesame: Social Credit in China as Gate to Punitive Measures and Personal Perks"
+
+
+def _results(html: str) -> list[str]:
+    """Titles of the results on a page, in order."""
+    return [unescape(t) for t in re.findall(r'class="result-link"[^>]*>([^<]*)</a>', html)]
+
+
+def test_home_page_has_the_search_box_stats_and_help(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.text
+    assert '<form class="search-form" role="search" action="/" method="get"' in html
+    assert '<label class="visually-hidden" for="q">Search articles</label>' in html
+    assert "23 articles" in html and "21 distinct stories" in html and "7 source files" in html
+    assert "Search tips" in html and "<code>&#34;red envelope&#34;</code>" in html
+    assert "autofocus" in html
+
+
+def test_results_show_title_link_byline_snippet_and_copies(client):
+    response = client.get("/", params={"q": "social credit blacklist"})
+    assert response.status_code == 200
+    html = response.text
+    assert _results(html) == [
+        OPEN_SESAME,
+        "Insights into Sesame Credit & Top 5 Ways to Use a High Sesame Score",
+    ]
+    assert 'value="social credit blacklist"' in html  # the query stays in the box
+    assert "<strong>2</strong> results for <q>social credit blacklist</q>" in html
+    first = html[html.index('class="result"') : html.index("</li>", html.index("1 similar copy"))]
+    assert re.search(r'href="/articles/[0-9a-f]{12}\?q=social\+credit\+blacklist"', first)
+    assert '<span class="authors">Manya Koetse</span>' in first
+    assert '<span class="site">Whatsonweibo</span>' in first
+    assert "<mark>blacklist</mark>" in first
+    assert "<mark>social credit</mark>" in first.lower()  # adjacent matches: one highlight
+    assert "<summary>1 similar copy</summary>" in first
+    assert "corpus/003_2ea9e9789186997a.txt</a>" in first
+    assert "identical" in first or "% similar" in first
+
+
+def test_dates_are_shown_and_machine_readable(client):
+    html = client.get("/", params={"q": "tencent profit"}).text
+    assert '<time datetime="2018-11-14">14 Nov 2018</time>' in html
+
+
+def test_pagination_walks_every_result_once(client):
+    first = client.get("/", params={"q": "china"}).text
+    total = int(re.search(r"<strong>(\d+)</strong> results", first).group(1))
+    assert total >= 20  # two pages at least
+    assert 'aria-label="Page 1, current"' in first and 'aria-current="page"' in first
+    assert 'rel="next" href="/?q=china&amp;page=2"' in first
+    seen = []
+    page = 1
+    while True:
+        html = client.get("/", params={"q": "china", "page": page}).text
+        titles = _results(html)
+        if not titles:
+            break
+        seen.extend(titles)
+        page += 1
+    assert len(seen) == len(set(seen)) == total
+    last = client.get("/", params={"q": "china", "page": page - 1}).text
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+    assert re.search(r'<ol class="results" start="(\d+)"', last).group(1) == str(
+        (page - 2) * 10 + 1
+    )
+
+
+def test_a_page_past_the_end_says_so(client):
+    html = client.get("/", params={"q": "china", "page": 40}).text
+    assert "No results on page 40" in html
+    assert 'href="/?q=china">Back to the first page</a>' in html
+
+
+def test_filters_show_as_removable_chips_and_ride_along_in_the_form(client):
+    html = client.get("/", params={"q": "china", "author": "Manya Koetse", "since": "2018"}).text
+    assert "author: Manya Koetse" in html and "since: 2018" in html
+    assert 'href="/?q=china&amp;since=2018"' in html  # removing the author keeps the date
+    assert 'href="/?q=china&amp;author=Manya+Koetse"' in html
+    assert '<input type="hidden" name="author" value="Manya Koetse">' in html
+    assert all(t for t in _results(html))
+
+
+def test_zero_results_are_helpful(client):
+    html = client.get("/", params={"q": "xylophonist"}).text
+    assert "No articles match <q>xylophonist</q>" in html
+    assert 'href="/?q=xylophonist%2A">xylophonist*</a>' in html
+    assert "Check the spelling" in html
+    assert '<details class="help" open>' in html
+    filtered = client.get("/", params={"q": "sesame", "site": "The New York Times"}).text
+    assert "with these filters" in filtered
+    assert 'href="/?q=sesame">Search all articles, without the filters</a>' in filtered
+
+
+def test_no_searchable_words_explains_why(client):
+    html = client.get("/", params={"q": "the"}).text
+    assert "only common words" in html
+
+
+def test_a_bad_query_is_explained_on_the_page(client):
+    response = client.get("/", params={"q": '"open sesame'})
+    assert response.status_code == 400
+    assert "unbalanced quote (&#34;) in query" in response.text
+    assert 'role="alert"' in response.text
+    assert 'value="&#34;open sesame"' in response.text
+
+
+def test_article_page_shows_text_metadata_and_copies(client):
+    hit = client.get("/api/search", params={"q": "social credit blacklist"}).json()["hits"][0]
+    html = client.get(f"/articles/{hit['id']}", params={"q": "social credit blacklist"}).text
+    assert f'<h1 id="article-title">{OPEN_SESAME}</h1>' in html
+    assert '<p class="kicker">China Digital</p>' in html
+    assert '<span class="authors">Manya Koetse</span>' in html
+    assert "<p>Chinese social credit system has become a hot topic" in html
+    assert html.count("<p>") > 10  # paragraphs, not one blob
+    assert "Other copies of this story" in html and "Saved 2 times" in html
+    copy = hit["duplicates"][0]
+    assert f'href="/articles/{copy["id"]}?q=social+credit+blacklist">corpus/003_' in html
+    assert 'href="/?q=social+credit+blacklist">← Results for <q>social credit blacklist</q>' in html
+    # The copy's page points back to the copy that search shows.
+    copy_html = client.get(f"/articles/{copy['id']}").text
+    assert "Copies of this story" in copy_html and "shown in results" in copy_html
+    assert f'href="/articles/{hit["id"]}"' in copy_html
+
+
+def test_unknown_article_page_is_a_404_page(client):
+    response = client.get("/articles/0123456789ab")
+    assert response.status_code == 404
+    assert "No such article" in response.text
+    assert 'href="/">Start a new search</a>' in response.text
+
+
+def test_static_assets_are_ours_and_cacheable(client):
+    html = client.get("/").text
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    assert {a.split("?")[0] for a in assets} >= {
+        "/static/app.css",
+        "/static/app.js",
+        "/static/favicon.svg",
+        "/static/fonts/inter-latin-wght-normal.woff2",
+    }
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert "immutable" in response.headers["cache-control"]
+    css = client.get("/static/app.css").text
+    assert "http:" not in css and "https:" not in css  # no font or image from elsewhere
+    for font in re.findall(r'url\("([^"]+)"\)', css):
+        assert client.get(f"/static/{font}").status_code == 200, font
+
+
+def test_joined_marks_merges_only_space_separated_matches():
+    spans = [("a ", False), ("social", True), (" ", False), ("credit", True), (", ", False)]
+    assert joined_marks(spans) == [("a ", False), ("social credit", True), (", ", False)]
+    apart = [("social", True), (" and ", False), ("credit", True)]
+    assert joined_marks(apart) == apart
