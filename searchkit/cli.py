@@ -2,7 +2,7 @@
 
 Exit codes: 0 when the command ran (a search with zero hits included), 2 for bad usage or a query
 that cannot be parsed, 1 for anything else. Errors are one line on stderr, never a traceback
-(set SEARCHKIT_DEBUG=1 to see one). Heavy modules (the indexing pipeline, NumPy, datasketch) are
+(set SEARCHKIT_DEBUG=1 to see one). Heavy modules (the indexing pipeline, NumPy, bs4, trafilatura) are
 imported inside the commands that need them, so `search` starts fast.
 """
 
