@@ -8,6 +8,7 @@ standfirsts, site names, body text and even source file names.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -55,11 +56,26 @@ Another paragraph of text so the article is long enough to count as an article f
 """
 
 
+# An exported record: JSON Lines carry every field as given, names and sections included.
+HOSTILE_RECORD = {
+    "title": "</title><script>alert(9)</script> Yottabyte Leak",
+    "text": "A yottabyte of <script>alert(10)</script> data leaked. "
+    "The second sentence says more about the yottabyte and the leak, in plain words.",
+    "authors": ["<img src=x onerror=alert(6)>", "Eve <Hacker>"],
+    "category": "<svg onload=alert(7)>",
+    "tags": ["<b>tag</b>"],
+    "site": "javascript:alert(8)",
+    "url": "javascript:alert(8)",
+    "date": "2021-04-01",
+}
+
+
 def write_hostile_corpus(folder: Path) -> Path:
-    """The seeds plus a hostile page (twice: once under a hostile file name) in ``folder``."""
+    """The seeds, a hostile page (twice: once under a hostile file name) and a hostile record."""
     shutil.copytree(SEEDS, folder)
     (folder / "hostile.txt").write_text(HOSTILE_PAGE, encoding="utf-8")
     (folder / HOSTILE_FILE).write_text(HOSTILE_PAGE, encoding="utf-8")
+    (folder / "export.jsonl").write_text(json.dumps(HOSTILE_RECORD) + "\n", encoding="utf-8")
     return folder
 
 
@@ -84,6 +100,19 @@ def hostile_id(web_store: IndexStore) -> str:
     assert article.site == HOSTILE_SITE
     sources = {article.source, *(d.source for d in article.duplicates)}
     assert sources == {f"corpus/{HOSTILE_FILE}", "corpus/hostile.txt"}
+    return hit.id
+
+
+@pytest.fixture(scope="session")
+def hostile_record_id(web_store: IndexStore) -> str:
+    """The id of the hostile JSON Lines record, after checking its fields reached the index."""
+    with Searcher(web_store) as searcher:
+        hit = searcher.search("yottabyte").hits[0]
+        article = searcher.article(hit.id)
+    assert article.title == HOSTILE_RECORD["title"]
+    assert article.authors == HOSTILE_RECORD["authors"]
+    assert article.category == HOSTILE_RECORD["category"]
+    assert article.tags == HOSTILE_RECORD["tags"]
     return hit.id
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.web.conftest import HOSTILE_TITLE, ROOT, ServerProcess, running_server
+from tests.web.conftest import HOSTILE_RECORD, HOSTILE_TITLE, ROOT, ServerProcess, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -168,6 +168,12 @@ def test_hostile_articles_show_as_text_and_run_nothing(page, server):
     page.locator(".result-link").click()
     expect(page.locator("h1")).to_have_text(HOSTILE_TITLE)
     expect(page.locator(".article-text")).to_contain_text('<script>alert("body")</script>')
+    # An exported record's names and section, too.
+    page.goto(server.url + "/?q=yottabyte")
+    expect(page.locator(".result-link")).to_have_text(HOSTILE_RECORD["title"])
+    expect(page.locator(".result .authors")).to_have_text(", ".join(HOSTILE_RECORD["authors"]))
+    page.locator(".result-link").click()
+    expect(page.locator(".kicker")).to_have_text(HOSTILE_RECORD["category"])
     # A query full of markup is shown back as typed, and runs nothing either.
     page.goto(server.url + '/?q=%3Cscript%3Ealert("q")%3C/script%3E')
     expect(page.get_by_role("searchbox")).to_have_value('<script>alert("q")</script>')

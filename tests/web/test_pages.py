@@ -21,7 +21,7 @@ def test_home_page_has_the_search_box_stats_and_help(client):
     html = response.text
     assert '<form class="search-form" role="search" action="/" method="get"' in html
     assert '<label class="visually-hidden" for="q">Search articles</label>' in html
-    assert "23 articles" in html and "21 distinct stories" in html and "7 source files" in html
+    assert "24 articles" in html and "22 distinct stories" in html and "8 source files" in html
     assert "Search tips" in html and "<code>&#34;red envelope&#34;</code>" in html
     assert "autofocus" in html
 

@@ -17,7 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchkit.web.app import CONTENT_SECURITY_POLICY
-from tests.web.conftest import HOSTILE_FILE, HOSTILE_SITE, HOSTILE_SUMMARY, HOSTILE_TITLE
+from tests.web.conftest import (
+    HOSTILE_FILE,
+    HOSTILE_RECORD,
+    HOSTILE_SITE,
+    HOSTILE_SUMMARY,
+    HOSTILE_TITLE,
+)
 
 
 class _Markup(HTMLParser):
@@ -92,6 +98,29 @@ def test_hostile_article_page_shows_as_text(client, hostile_id):
         assert shown in text
     assert "<title>Hostile &lt;script&gt;" in response.text
     assert "<img" not in response.text  # our pages have no <img>: each one here was a document's
+
+
+def test_hostile_record_names_and_sections_show_as_text(client, hostile_record_id):
+    for url, params in (
+        ("/", {"q": "yottabyte"}),
+        (f"/articles/{hostile_record_id}", {"q": "yottabyte"}),
+        ("/", {"q": "yottabyte", "author": HOSTILE_RECORD["authors"][0]}),
+    ):
+        response = client.get(url, params=params)
+        assert response.status_code == 200
+        text = "".join(assert_inert(response.text).text)
+        assert "<img" not in response.text and "<svg onload" not in response.text
+        assert "</title><script>" not in response.text
+        assert HOSTILE_RECORD["authors"][0] in text
+        assert "javascript:" not in "".join(parse(response.text).urls)
+    article_text = "".join(parse(client.get(f"/articles/{hostile_record_id}").text).text)
+    for shown in (
+        HOSTILE_RECORD["title"],
+        HOSTILE_RECORD["category"],
+        "<b>tag</b>",
+        "Eve <Hacker>",
+    ):
+        assert shown in article_text
 
 
 def test_hostile_query_is_escaped_wherever_it_is_echoed(client):
