@@ -37,6 +37,12 @@ class Color(StrEnum):
     never = "never"
 
 
+class Sort(StrEnum):
+    relevance = "relevance"
+    newest = "newest"
+    oldest = "oldest"
+
+
 IndexOpt = Annotated[
     Path | None,
     typer.Option(
@@ -210,6 +216,17 @@ def search_cmd(
     until: Annotated[
         str | None, typer.Option("--until", help="Published on/before (YYYY[-MM[-DD]]).")
     ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", min=1, max=9999, help="Only articles of this year.")
+    ] = None,
+    sort: Annotated[Sort, typer.Option("--sort", help="Order of the results.")] = Sort.relevance,
+    facets: Annotated[
+        bool,
+        typer.Option("--facets", help="Also count the results by site, author, year, category."),
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show each hit's score by field and term.")
+    ] = False,
     as_json: JsonOpt = False,
     color: Annotated[Color, typer.Option("--color", help="Colour the output.")] = Color.auto,
     index: IndexOpt = None,
@@ -222,6 +239,7 @@ def search_cmd(
         authors=author or [],
         site=site,
         category=category,
+        year=year,
         since=_parse_day(since, "--since", end=False),
         until=_parse_day(until, "--until", end=True),
     )
@@ -232,7 +250,15 @@ def search_cmd(
         fail(str(exc))
     searcher = _open_searcher(store)
     try:
-        results = searcher.search(query, filters=filters, page=page, limit=limit)
+        results = searcher.search(
+            query,
+            filters=filters,
+            page=page,
+            limit=limit,
+            sort=sort.value,
+            facets=facets or as_json,
+            explain=explain,
+        )
     except QueryError as exc:
         fail(str(exc), code=2)
     finally:
@@ -241,7 +267,36 @@ def search_cmd(
         emit_json(results_json(results))
     else:
         style = Style.for_stream(sys.stdout, color.value)
-        typer.echo(results_text(results, style), color=style.enabled)
+        typer.echo(results_text(results, style, facets=facets), color=style.enabled)
+
+
+@app.command("similar")
+def similar_cmd(
+    article_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Article id (or a unique prefix).")
+    ],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=100, help="How many articles.")
+    ] = 10,
+    as_json: JsonOpt = False,
+    color: Annotated[Color, typer.Option("--color", help="Colour the output.")] = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Articles most like article ID (more like this); its own copies are left out."""
+    from searchkit.render import Style, similar_json, similar_text
+    from searchkit.search import ArticleNotFound
+
+    with _open_searcher(_store(index)) as searcher:
+        try:
+            article = searcher.article(article_id)
+            hits = searcher.similar(article.id, limit=limit)
+        except ArticleNotFound as exc:
+            fail(str(exc))
+    if as_json:
+        emit_json(similar_json(article.id, hits))
+    else:
+        style = Style.for_stream(sys.stdout, color.value)
+        typer.echo(similar_text(article, hits, style), color=style.enabled)
 
 
 @app.command("show")
@@ -341,6 +396,56 @@ def serve_cmd(
         )
     except ServeError as exc:
         fail(str(exc))
+
+
+@app.command("eval")
+def eval_cmd(
+    collection: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A test collection folder (BEIR: corpus.jsonl, queries.jsonl, qrels/; or SMART: "
+            "*.all, *.qry, *qrel*).",
+            show_default=False,
+        ),
+    ] = None,
+    judged: Annotated[
+        Path | None,
+        typer.Option(
+            "--judged",
+            help="A judged query set (JSON) to run against the index instead of a collection.",
+        ),
+    ] = None,
+    peers: Annotated[
+        bool, typer.Option("--peers/--no-peers", help="Also run SQLite FTS5 and stock Whoosh.")
+    ] = True,
+    as_json: JsonOpt = False,
+    index: IndexOpt = None,
+) -> None:
+    """Measure ranking quality: nDCG@10, MRR@10 and Recall@100 (with peers, same run)."""
+    from searchkit import evaluate
+
+    if (collection is None) == (judged is None):
+        fail("give a collection folder or --judged FILE (one of them)", code=2)
+    try:
+        if collection is not None:
+            loaded, scores = evaluate.evaluate_collection(collection, peers=peers)
+            name = f"{loaded.name} ({len(loaded.documents)} documents)"
+        else:
+            queries = evaluate.load_judged(judged)
+            store = _store(index)
+            try:
+                ensure_default_index(store, explicit=index is not None)
+            except StoreError as exc:
+                fail(str(exc))
+            with _open_searcher(store) as searcher:
+                scores = [evaluate.evaluate_judged(searcher, queries)]
+            name = f"{judged.name} over {store.path}/"
+    except evaluate.EvalError as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json({"collection": name, "systems": [s.as_dict() for s in scores]})
+    else:
+        typer.echo(evaluate.report_text(name, scores))
 
 
 # --- entry points -----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 from searchkit.dedup import DEFAULT_THRESHOLD, Fingerprint
 from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile
 from searchkit.pipeline import Corpus, FileResult, ingest
+from searchkit.schema import facet_value
 from searchkit.store import IndexStore, StoreError
 
 
@@ -64,26 +65,52 @@ def build_index(
             raise NothingToIndex(
                 f"no articles found in {', '.join(roots)}{f' ({reasons})' if reasons else ''}{kept}"
             )
-        gen = store.new_generation()
-        _write_generation(gen, corpus)
-        report = BuildReport(
-            files=len(corpus.files),
-            articles=len(corpus.articles),
-            distinct=len(corpus.clusters),
-            duplicate_clusters=sum(1 for c in corpus.clusters if c.duplicates),
-            skipped=corpus.skipped,
-        )
-        store.write_meta(
-            gen,
-            {
-                "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "roots": [os.path.abspath(r) for r in roots],
-                "threshold": threshold,
-                **report.as_dict(),
-            },
-        )
-        store.publish(gen)
+        report = _publish(store, corpus, roots, threshold)
     report.seconds = time.perf_counter() - started
+    return report
+
+
+def write_articles(
+    store: IndexStore, articles: list[Article], roots: Iterable[str] = ()
+) -> BuildReport:
+    """Publish an index of ready-made articles, each its own story (no duplicate detection).
+
+    For collections whose documents come already split and judged one by one (``evaluate``).
+    """
+    from searchkit.dedup import fingerprint
+
+    started = time.perf_counter()
+    corpus = Corpus(
+        articles=list(articles),
+        fingerprints=[fingerprint(a.body) for a in articles],
+        clusters=[DuplicateCluster(a.id, a.id, []) for a in articles],
+    )
+    with store.writing():
+        report = _publish(store, corpus, [os.fspath(r) for r in roots], 1.0)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _publish(store: IndexStore, corpus: Corpus, roots: list[str], threshold: float) -> BuildReport:
+    gen = store.new_generation()
+    _write_generation(gen, corpus)
+    report = BuildReport(
+        files=len(corpus.files),
+        articles=len(corpus.articles),
+        distinct=len(corpus.clusters),
+        duplicate_clusters=sum(1 for c in corpus.clusters if c.duplicates),
+        skipped=corpus.skipped,
+    )
+    store.write_meta(
+        gen,
+        {
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "roots": [os.path.abspath(r) for r in roots],
+            "threshold": threshold,
+            **report.as_dict(),
+        },
+    )
+    store.publish(gen)
     return report
 
 
@@ -131,6 +158,7 @@ def article_document(
         "title": article.title,
         "summary": article.summary or "",
         "body": article.body,
+        "exact": "\n".join((article.title, article.summary or "", article.body)),
         "authors": " ; ".join(article.authors),
         "site": article.site or "",
         "category": article.category or "",
@@ -140,6 +168,7 @@ def article_document(
         "cluster": cluster.cluster_id,
         "canonical": canonical,
         "duplicated": bool(cluster.duplicates),
+        "facets": facet_value(canonical, article.site, article.category, article.authors),
         "meta": {
             "authors": article.authors,
             "date": article.date.isoformat() if article.date else None,

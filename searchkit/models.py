@@ -131,6 +131,15 @@ class StoredArticle:
     duplicates: list[DuplicateRef] = field(default_factory=list)  # other copies of its cluster
 
 
+@dataclass(frozen=True, slots=True)
+class ScorePart:
+    """One line of a hit's score explanation: what a field's match on a term added."""
+
+    field: str  # "title", "body", "exact", … or "proximity" for query words found close together
+    term: str  # the indexed term (a stem; "a b" for a proximity pair)
+    score: float
+
+
 @dataclass(slots=True)
 class Hit:
     """One ranked search result (a duplicate cluster shows once, as its canonical copy)."""
@@ -147,6 +156,18 @@ class Hit:
     snippet: list[tuple[str, bool]]  # text spans; True marks a matched term
     duplicates: list[DuplicateRef] = field(default_factory=list)
     title_derived: bool = False
+    explanation: list[ScorePart] | None = None  # filled when the search asked to explain scores
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCount:
+    """How many distinct stories among the matches have this site / author / year / category."""
+
+    value: str
+    count: int
+
+
+FACET_NAMES = ("site", "author", "year", "category")
 
 
 @dataclass(slots=True)
@@ -157,3 +178,7 @@ class SearchResults:
     limit: int
     hits: list[Hit]
     notices: list[str] = field(default_factory=list)  # e.g. "no article matched every term…"
+    # by facet name (FACET_NAMES): counts over the matches and the *other* active filters
+    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    corrected: str | None = None  # the spelling-corrected query that was searched instead
+    sort: str = "relevance"

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from searchkit import snippets
-from searchkit.models import DuplicateRef, Hit, SearchResults, StoredArticle
+from searchkit.models import DuplicateRef, FacetCount, Hit, ScorePart, SearchResults, StoredArticle
 
 
 class Style:
@@ -52,7 +52,7 @@ def refs_json(refs: list[DuplicateRef]) -> list[dict[str, Any]]:
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
-    return {
+    data = {
         "rank": hit.rank,
         "id": hit.id,
         "title": hit.title,
@@ -66,6 +66,18 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "snippet": snippets.to_html(hit.snippet),
         "duplicates": refs_json(hit.duplicates),
     }
+    if hit.explanation is not None:
+        data["explanation"] = [
+            {"field": p.field, "term": p.term, "score": round(p.score, 4)} for p in hit.explanation
+        ]
+    return data
+
+
+def facets_json(facets: dict[str, list[FacetCount]]) -> dict[str, list[dict[str, Any]]]:
+    return {
+        name: [{"value": c.value, "count": c.count} for c in counts]
+        for name, counts in facets.items()
+    }
 
 
 def results_json(results: SearchResults) -> dict[str, Any]:
@@ -74,9 +86,16 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "total": results.total,
         "page": results.page,
         "limit": results.limit,
+        "sort": results.sort,
+        "corrected": results.corrected,
         "notices": results.notices,
+        "facets": facets_json(results.facets),
         "hits": [hit_json(h) for h in results.hits],
     }
+
+
+def similar_json(article_id: str, hits: list[Hit]) -> dict[str, Any]:
+    return {"id": article_id, "hits": [hit_json(h) for h in hits]}
 
 
 def article_json(article: StoredArticle) -> dict[str, Any]:
@@ -126,35 +145,89 @@ def byline(authors: list[str], date, site: str | None, source: str) -> str:
     return " · ".join(parts)
 
 
-def results_text(results: SearchResults, style: Style) -> str:
+def results_text(results: SearchResults, style: Style, *, facets: bool = False) -> str:
     lines: list[str] = []
+    if results.corrected:
+        lines.append(
+            f"Showing results for {style.bold(repr(results.corrected))} "
+            f"(no close match for {results.query!r})."
+        )
     for notice in results.notices:
         lines.append(style.dim(notice))
+    shown = results.corrected or results.query
     if not results.hits:
         if results.total and results.page > 1:
             lines.append(f"No results on page {results.page} ({results.total} in all).")
         else:
-            lines.append(f"No results for {results.query!r}.")
+            lines.append(f"No results for {shown!r}.")
         return "\n".join(lines)
     first = results.hits[0].rank
     last = results.hits[-1].rank
     noun = "result" if results.total == 1 else "results"
-    lines.append(f"{results.total} {noun} for {results.query!r} (showing {first}–{last})")
+    order = "" if results.sort == "relevance" else f", {results.sort} first"
+    lines.append(f"{results.total} {noun} for {shown!r} (showing {first}–{last}{order})")
     for hit in results.hits:
         lines.append("")
-        lines.append(f"{hit.rank:>2}. {style.bold(hit.title)}")
-        meta = byline(hit.authors, hit.date, hit.site, hit.source)
-        lines.append("    " + style.dim(f"{meta} · score {hit.score:.2f}"))
-        lines.append("    " + style.snippet(hit.snippet))
-        tail = f"id {hit.id}"
-        if hit.duplicates:
-            n = len(hit.duplicates)
-            where = ", ".join(d.source for d in hit.duplicates[:3])
-            tail += f" · (+{n} similar {'copy' if n == 1 else 'copies'}: {where})"
-        lines.append("    " + style.dim(tail))
+        lines.extend(hit_lines(hit, style))
+    if facets and results.facets:
+        lines.append("")
+        lines.extend(facets_lines(results.facets, style))
     if last < results.total:
         lines.append("")
         lines.append(style.dim(f"More: --page {results.page + 1}"))
+    return "\n".join(lines)
+
+
+def hit_lines(hit: Hit, style: Style) -> list[str]:
+    lines = [f"{hit.rank:>2}. {style.bold(hit.title)}"]
+    meta = byline(hit.authors, hit.date, hit.site, hit.source)
+    lines.append("    " + style.dim(f"{meta} · score {hit.score:.2f}"))
+    lines.append("    " + style.snippet(hit.snippet))
+    tail = f"id {hit.id}"
+    if hit.duplicates:
+        n = len(hit.duplicates)
+        where = ", ".join(d.source for d in hit.duplicates[:3])
+        tail += f" · (+{n} similar {'copy' if n == 1 else 'copies'}: {where})"
+    lines.append("    " + style.dim(tail))
+    if hit.explanation is not None:
+        lines.extend("    " + line for line in explanation_lines(hit.explanation))
+    return lines
+
+
+def explanation_lines(parts: list[ScorePart]) -> list[str]:
+    """The score as a sum: one line per field and term, largest first, then the total."""
+    if not parts:
+        return ["score: no scoring terms (matched by filters or operators only)"]
+    width = max(len(p.field) for p in parts)
+    lines = ["score breakdown (field, term, points):"]
+    for part in sorted(parts, key=lambda p: -p.score):
+        lines.append(f"  {part.field:<{width}}  {part.term:<24} {part.score:8.3f}")
+    lines.append(f"  {'total':<{width}}  {'':<24} {sum(p.score for p in parts):8.3f}")
+    return lines
+
+
+FACET_TITLES = {"site": "Sites", "author": "Authors", "year": "Years", "category": "Categories"}
+
+
+def facets_lines(facets: dict[str, list[FacetCount]], style: Style, top: int = 8) -> list[str]:
+    """One line per facet: its most frequent values with their story counts."""
+    lines = [style.bold("Refine:")]
+    for name, counts in facets.items():
+        if not counts:
+            continue
+        shown = ", ".join(f"{c.value} ({c.count})" for c in counts[:top])
+        more = f", … {len(counts) - top} more" if len(counts) > top else ""
+        lines.append(f"  {FACET_TITLES.get(name, name)}: {shown}{more}")
+    return lines
+
+
+def similar_text(article: StoredArticle, hits: list[Hit], style: Style) -> str:
+    lines = [f"Articles like {style.bold(article.title)} ({article.id}):"]
+    if not hits:
+        lines.append("No similar articles found.")
+    for hit in hits:
+        lines.append("")
+        lines.extend(hit_lines(hit, style))
     return "\n".join(lines)
 
 

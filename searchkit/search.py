@@ -1,32 +1,60 @@
-"""Stage 6 — search: a query string and filters -> ``SearchResults`` (ranked, copies collapsed).
+"""Stage 6 — search: a query string, filters, a sort -> ``SearchResults`` (ranked, copies collapsed).
 
 ``Searcher`` is the library API that the CLI, the web server and the tests all call. It keeps one
 Whoosh searcher open and reuses it (re-opening only when a newer index has been published), parses
 Whoosh's query language (phrases, AND/OR/NOT, ``field:value``, wildcards, ``date:[2018 to 2019]``),
-ranks with BM25F, collapses each duplicate cluster to one hit at the rank of its best copy, and shows
-that cluster's canonical copy with a highlighted snippet.
+and for each search:
+
+1. finds every matching document (set operations on the posting lists, no scoring);
+2. maps them to stories (duplicate clusters) through the generation's ``StoryTable``, applies the
+   site / author / year / category / date filters to each story's shown copy, and counts facets;
+3. corrects the spelling when the query finds nothing or little, and says so (``corrected``);
+4. ranks (``ranking``: BM25F with Lucene's idf and an exact-word field, then a proximity bonus for
+   the top candidates), collapses each story to its best-ranked copy, or sorts by date;
+5. shows each story's canonical copy with a snippet (``snippets``), and on request the score's
+   breakdown by field and term.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from whoosh import qparser, query, scoring
+from whoosh import qparser, query
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from searchkit import snippets
-from searchkit.models import DuplicateRef, Hit, SearchResults, StoredArticle
-from searchkit.schema import FIELD_ALIASES, FIELD_BOOSTS, SEARCH_FIELDS
+from searchkit import ranking, snippets, spelling
+from searchkit.analysis import is_cjk
+from searchkit.models import (
+    FACET_NAMES,
+    DuplicateRef,
+    FacetCount,
+    Hit,
+    ScorePart,
+    SearchResults,
+    StoredArticle,
+)
+from searchkit.ranking import RankingParams
+from searchkit.schema import FIELD_ALIASES
 from searchkit.store import IndexStore
+from searchkit.stories import NO_STORY, StoryTable, build_table
 
 MAX_QUERY_CHARS = 1000
+SORTS = ("relevance", "newest", "oldest")
+# A query finding fewer distinct stories than this is checked for spelling mistakes.
+FEW_RESULTS = 3
+# ...and one finding fewer than this with all its words also shows articles with some of them
+# (after those with all). Measured on the seeds' judged queries: docs/benchmarks.md.
+RELAX_BELOW = 2
 _ARTICLES = query.Term("kind", "article")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DATE_CLAUSE = re.compile(r"\bdate:(\[[^\]]*\]|\{[^}]*\}|\S+)")
-_TEXT_FIELDS = frozenset(("title", "summary", "body"))
+_TEXT_FIELDS = frozenset(("title", "summary", "body", "exact"))
 
 
 class QueryError(ValueError):
@@ -39,59 +67,104 @@ class ArticleNotFound(LookupError):
 
 @dataclass(slots=True)
 class Filters:
+    """Restrict a search to stories whose shown copy has these values (all given must hold).
+
+    ``authors``, ``site`` and ``category`` match a facet value ignoring case, or, when no value is
+    equal, every value holding all the given words (``--author koetse``). ``year`` is the year of
+    publication (or of the copyright line when that is all an article states). ``since`` / ``until``
+    admit an article known only by its year when that whole year lies inside the range.
+    """
+
     authors: list[str] = field(default_factory=list)
     site: str | None = None
     category: str | None = None
+    year: int | None = None
     since: dt.date | None = None
     until: dt.date | None = None
 
-    def to_query(self, schema) -> query.Query:
-        parts: list[query.Query] = [_ARTICLES]
-        for author in self.authors:
-            parts.append(_words_query(schema, "authors", author))
+    def predicates(self, table: StoryTable) -> dict[str, Callable[[int], bool]]:
+        """One test per active filter, on story numbers, keyed by the facet it narrows."""
+        tests: dict[str, Callable[[int], bool]] = {}
+        if self.authors:
+            wanted = [_values(table.author_names, "author", a) for a in self.authors]
+            authors = table.authors
+            tests["author"] = lambda s: all(not w.isdisjoint(authors[s]) for w in wanted)
         if self.site:
-            parts.append(_words_query(schema, "site", self.site))
+            sites = _values(table.sites, "site", self.site)
+            site = table.site
+            tests["site"] = lambda s: site[s] in sites
         if self.category:
-            parts.append(_words_query(schema, "category", self.category))
+            categories = _values(table.categories, "category", self.category)
+            category = table.category
+            tests["category"] = lambda s: category[s] in categories
+        if self.year is not None:
+            year, wanted_year = table.year, self.year
+            tests["year"] = lambda s: year[s] == wanted_year
         if self.since or self.until:
-            start = dt.datetime.combine(self.since, dt.time()) if self.since else None
-            end = dt.datetime.combine(self.until, dt.time.max) if self.until else None
-            # An article known only by its year (from its copyright line) passes when that whole
-            # year lies inside the range: we include it only when we know it belongs.
-            first_year = None
-            if self.since:
-                first_year = self.since.year + (self.since != dt.date(self.since.year, 1, 1))
-            last_year = None
-            if self.until:
-                last_year = self.until.year - (self.until != dt.date(self.until.year, 12, 31))
-            year_range = query.NumericRange("year", first_year, last_year)
-            parts.append(
-                query.Or(
-                    [
-                        query.DateRange("date", start, end),
-                        query.And([query.Not(query.Term("dated", True)), year_range]),
-                    ]
-                )
+            tests["date"] = self._date_test(table)
+        return tests
+
+    def _date_test(self, table: StoryTable) -> Callable[[int], bool]:
+        first_day = self.since.toordinal() if self.since else None
+        last_day = self.until.toordinal() if self.until else None
+        # A story known only by its year passes when that whole year lies inside the range: we
+        # include it only when we know it belongs.
+        first_year = last_year = None
+        if self.since:
+            first_year = self.since.year + (self.since != dt.date(self.since.year, 1, 1))
+        if self.until:
+            last_year = self.until.year - (self.until != dt.date(self.until.year, 12, 31))
+        day, year = table.day, table.year
+
+        def test(story: int) -> bool:
+            if day[story]:
+                d = day[story]
+                return (first_day is None or d >= first_day) and (last_day is None or d <= last_day)
+            y = year[story]
+            return (
+                bool(y)
+                and (first_year is None or y >= first_year)
+                and (last_year is None or y <= last_year)
             )
-        return query.And(parts)
+
+        return test
 
 
-def _words_query(schema, fieldname: str, text: str) -> query.Query:
-    """The words of a filter value as the field indexed them: one term, or a phrase."""
-    words = [token.text for token in schema[fieldname].analyzer(text)]
-    if not words:
-        raise QueryError(f"empty {fieldname} filter")
-    if len(words) == 1:
-        return query.Term(fieldname, words[0])
-    return query.Phrase(fieldname, words)
+def _values(values, name: str, wanted: str) -> frozenset[int]:
+    if not any(ch.isalnum() for ch in wanted):
+        raise QueryError(f"empty {name} filter")
+    return values.matching(wanted)
+
+
+@dataclass(slots=True)
+class _Matches:
+    """What a query matched: its documents, and the distinct stories among them."""
+
+    q: query.Query
+    docs: set[int]
+    stories: set[int]
+    text: str = ""
+    first: _Matches | None = None  # the stricter matches (every word) that rank before the rest
+
+
+@dataclass(slots=True)
+class _Outcome:
+    found: _Matches
+    tests: dict[str, Callable[[int], bool]]
+    passing: set[int]  # matching stories that pass the filters
+    ranked: list[tuple[int, int, float]]  # (story, best copy's docnum, score), best first
+    notices: list[str]
+    corrected: str | None
 
 
 class Searcher:
-    def __init__(self, store: IndexStore) -> None:
+    def __init__(self, store: IndexStore, params: RankingParams | None = None) -> None:
         self.store = store
+        self.params = params or RankingParams()
         self._generation: str | None = None
         self._ix = None
         self._searcher = None
+        self._table: StoryTable | None = None
         self.refresh()
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -104,18 +177,24 @@ class Searcher:
             if self._searcher.up_to_date():
                 return False
             self._searcher = self._searcher.refresh()
+            self._reset_caches()
             return True
         ix = self.store.open()
         old = self._searcher
         self._ix = ix
-        self._searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        self._searcher = ix.searcher(weighting=self.params.weighting())
         self._generation = name
-        self._parser = _make_parser(ix.schema)
+        self._parser = _make_parser(ix.schema, self.params)
         # Plain OrGroup: whoosh-reloaded scores every hit 0 when an Or has a `scale`.
-        self._any_parser = _make_parser(ix.schema, group=qparser.OrGroup)
+        self._any_parser = _make_parser(ix.schema, self.params, group=qparser.OrGroup)
+        self._reset_caches()
         if old is not None:
             old.close()
         return True
+
+    def _reset_caches(self) -> None:
+        self._table = None
+        self._cjk_terms: dict[str, list[str]] = {}
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -128,10 +207,18 @@ class Searcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def table(self) -> StoryTable:
+        """Each document's story and facet values; read once per index generation."""
+        if self._table is None:
+            self._table = build_table(self._searcher.reader())
+        return self._table
+
     # --- search --------------------------------------------------------------------------------
 
-    def parse(self, text: str) -> query.Query:
-        return _parse(self._parser, text)
+    def parse(self, text: str, *, any_word: bool = False) -> query.Query:
+        q = _parse(self._any_parser if any_word else self._parser, text)
+        return self._expand_cjk_chars(q)
 
     def search(
         self,
@@ -140,78 +227,261 @@ class Searcher:
         filters: Filters | None = None,
         page: int = 1,
         limit: int = 10,
+        sort: str = "relevance",
+        facets: bool = True,
+        explain: bool = False,
+        any_word: bool = False,
     ) -> SearchResults:
+        """One page of ranked (or date-sorted) distinct stories, with facets and notices.
+
+        ``any_word`` ranks articles holding any of the words (as evaluation collections expect);
+        by default every word must match, falling back to any word when no article has them all.
+        """
         if page < 1 or limit < 1:
             raise QueryError("page and limit must be 1 or more")
-        q = self.parse(text)
-        filter_q = (filters or Filters()).to_query(self._ix.schema)
-        notices: list[str] = []
-        results = self._run(q, filter_q, page, limit)
-        if results is not None and results.total == 0 and _plain_words(text) > 1:
-            # No article has every word: fall back to any word, ranked, and say so.
-            loose = _parse(self._any_parser, text)
-            results = self._run(loose, filter_q, page, limit)
-            if results is not None and results.total:
-                q = loose
-                notices.append("No article contains all the words; showing those with any of them.")
-        if results is None:
-            notices.append("The query has no searchable words (only common words like 'the').")
-            return SearchResults(text, 0, page, limit, [], notices)
-        terms = self._highlight_terms(q)
-        hits = [
-            self._hit(rank, hit, terms)
-            for rank, hit in enumerate(results.hits, start=(page - 1) * limit + 1)
-        ]
-        return SearchResults(text, results.total, page, limit, hits, notices)
-
-    def _run(self, q, filter_q, page: int, limit: int) -> _Page | None:
-        """Rank, collapse each duplicate cluster to its best-ranked copy, and cut out one page."""
-        if q is query.NullQuery:
-            return None
-        searcher = self._searcher
-        clusters = searcher.reader().column_reader("cluster")
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
         want = page * limit
-        fetch = want * 2 + 10
+        outcome = self._find(text, filters, sort, want, any_word)
+        if outcome.found.q is query.NullQuery:
+            return SearchResults(
+                text, 0, page, limit, [], outcome.notices, sort=sort, corrected=outcome.corrected
+            )
+        facet_counts = self._facets(outcome.found.stories, outcome.tests) if facets else {}
+        highlight = self._highlight(outcome.found.q)
+        table = self.table
+        hits = []
+        first = want - limit + 1
+        for rank, (story, docnum, score) in enumerate(outcome.ranked[first - 1 : want], first):
+            hit = self._hit(rank, table.canonical[story], score, highlight)
+            if explain:
+                hit.explanation = self._explain(outcome.found.q, docnum)
+            hits.append(hit)
+        return SearchResults(
+            text,
+            len(outcome.passing),
+            page,
+            limit,
+            hits,
+            outcome.notices,
+            facets=facet_counts,
+            corrected=outcome.corrected,
+            sort=sort,
+        )
+
+    def ranked_sources(self, text: str, limit: int, *, any_word: bool = True) -> list[str]:
+        """The source of each of the top ``limit`` stories' shown copy (for evaluation runs)."""
+        outcome = self._find(text, None, "relevance", limit, any_word)
+        canonical = self.table.canonical
+        reader = self._searcher.reader()
+        return [
+            reader.stored_fields(canonical[story])["source"]
+            for story, _, _ in outcome.ranked[:limit]
+        ]
+
+    def _find(
+        self, text: str, filters: Filters | None, sort: str, want: int, any_word: bool
+    ) -> _Outcome:
+        """Match, correct, filter and rank: everything a page of results needs but the hits."""
+        q = self.parse(text, any_word=any_word)
+        tests = (filters or Filters()).predicates(self.table)
+        notices: list[str] = []
+        corrected = None
+        found = self._matches(q, text)
+        plain = _plain_words(text)
+        if len(found.stories) < FEW_RESULTS and plain:
+            suggestion = spelling.correct(self._searcher.reader(), text)
+            if suggestion is not None and self._better(suggestion, found, any_word):
+                found = self._matches(self.parse(suggestion, any_word=any_word), suggestion)
+                corrected = suggestion
+        if found.q is query.NullQuery:
+            notices.append("The query has no searchable words (only common words like 'the').")
+            return _Outcome(found, tests, set(), [], notices, corrected)
+        if plain > 1 and not any_word and len(found.stories) < RELAX_BELOW:
+            # At most one article holds every word: rank those first, then the ones with some of them.
+            loose = self._matches(self.parse(corrected or text, any_word=True))
+            if len(loose.stories) > len(found.stories):
+                if found.stories:
+                    n = len(found.stories)
+                    notices.append(
+                        f"Only {n} {'article contains' if n == 1 else 'articles contain'} all "
+                        "the words; articles with some of them follow."
+                    )
+                else:
+                    notices.append(
+                        "No article contains all the words; showing those with any of them."
+                    )
+                loose.first = found
+                found = loose
+        passing = {s for s in found.stories if all(test(s) for test in tests.values())}
+        if sort == "relevance":
+            ranked = self._rank(found, passing, want)
+        else:
+            ranked = self._by_date(found, passing, want, newest=sort == "newest")
+        return _Outcome(found, tests, passing, ranked, notices, corrected)
+
+    def _matches(self, q: query.Query, text: str = "") -> _Matches:
+        if q is query.NullQuery:
+            return _Matches(q, set(), set(), text)
+        docs = _docset(self._searcher, q)
+        return _Matches(q, docs, self.table.stories_of(docs), text)
+
+    def _facets(
+        self, stories: set[int], tests: dict[str, Callable[[int], bool]]
+    ) -> dict[str, list[FacetCount]]:
+        """Per facet: counts over the matching stories that pass every *other* active filter."""
+        table = self.table
+        out: dict[str, list[FacetCount]] = {}
+        cache: dict[frozenset[str], dict[str, list[FacetCount]]] = {}
+        for name in FACET_NAMES:
+            others = frozenset(k for k in tests if k != name)
+            if others not in cache:
+                chosen = [s for s in stories if all(tests[k](s) for k in others)]
+                cache[others] = table.facet_counts(chosen)
+            out[name] = cache[others][name]
+        return out
+
+    def _better(self, suggestion: str, found: _Matches, any_word: bool) -> bool:
+        """Whether a spelling correction finds more than the query as typed (any word, if neither
+        finds an article with all its words)."""
+        better = self._matches(self.parse(suggestion, any_word=any_word))
+        if len(better.stories) != len(found.stories):
+            return len(better.stories) > len(found.stories)
+        if found.stories or any_word:
+            return False
+        typed = self._matches(self.parse(found.text, any_word=True))
+        fixed = self._matches(self.parse(suggestion, any_word=True))
+        return len(fixed.stories) > len(typed.stories)
+
+    def _rank(self, found: _Matches, passing: set[int], want: int) -> list[tuple[int, int, float]]:
+        """(story, best docnum, score) for the best ``want`` stories, best first.
+
+        When the matches say which stories hold every word (``first``), those rank first.
+        """
+        if found.first is not None:
+            strict = found.first
+            head = self._rank(strict, passing & strict.stories, want)
+            if len(head) >= want:
+                return head
+            rest = self._rank_query(found.q, found.docs, passing - strict.stories, want - len(head))
+            return head + rest
+        return self._rank_query(found.q, found.docs, passing, want)
+
+    def _rank_query(
+        self, q: query.Query, docs: set[int], passing: set[int], want: int
+    ) -> list[tuple[int, int, float]]:
+        if not passing or want <= 0:
+            return []
+        story_of = self.table.story_of
+        allowed = {d for d in docs if story_of[d] in passing}
+        if len(allowed) == len(docs):
+            allowed = None  # every match may rank: no filter set to check against
+        depth = self.params.rerank_depth
+        fetch = max(depth, want * 2 + 10)
         while True:
-            results = searcher.search(q, limit=fetch, filter=filter_q)
-            seen: set[str] = set()
-            best = []
-            for hit in results:
-                key = clusters[hit.docnum]
-                if key not in seen:
-                    seen.add(key)
-                    best.append(hit)
-            if len(best) >= want or results.scored_length() < fetch:
+            results = self._searcher.search(q, limit=fetch, filter=allowed)
+            scored = [(hit.docnum, float(hit.score)) for hit in results]
+            head = self._proximity(q, scored[:depth])
+            best: dict[int, tuple[int, float]] = {}
+            order: list[int] = []
+            for docnum, score in head + scored[depth:]:
+                story = story_of[docnum]
+                if story == NO_STORY or story not in passing or story in best:
+                    continue
+                best[story] = (docnum, score)
+                order.append(story)
+            if len(order) >= want or results.scored_length() < fetch:
                 break
             fetch *= 4
-        # Distinct stories among all matches (not only the fetched ones), without scoring them.
-        matched = searcher.search(q, limit=None, filter=filter_q, scored=False)
-        total = len({clusters[docnum] for docnum in matched.docs()})
-        return _Page(total, best[want - limit : want])
+        return [(s, *best[s]) for s in order]
 
-    def _highlight_terms(self, q: query.Query) -> dict[str, float]:
-        """Matched body terms (wildcards expanded), each with its idf as snippet weight."""
-        # Not Query.existing_terms: in Whoosh 2.7 its loop variable shadows its `fieldname`
-        # argument, so it drops every field after the first one it meets.
+    def _proximity(self, q: query.Query, scored: list[tuple[int, float]]) -> list:
+        """Add the proximity bonus to the top candidates and re-sort them."""
+        pairs = _adjacent_pairs(q)
+        if not pairs or self.params.proximity <= 0:
+            return scored
+        bonus = ranking.proximity_bonus(self._searcher, self.params, pairs, (d for d, _ in scored))
+        if not bonus:
+            return scored
+        rescored = [(d, s + sum(p.score for p in bonus.get(d, ()))) for d, s in scored]
+        rescored.sort(key=lambda item: (-item[1], item[0]))
+        return rescored
+
+    def _by_date(
+        self, found: _Matches, passing: set[int], want: int, *, newest: bool
+    ) -> list[tuple[int, int, float]]:
+        """Stories by date (undated last), ties by id order; scores for the ones shown."""
+        table = self.table
+        day, year = table.day, table.year
+
+        def key(story: int) -> tuple:
+            # Dated stories first; one known only by its year follows the dated ones of that
+            # year (its place inside the year is unknown); one with no year at all comes last.
+            y = year[story]
+            if not y:
+                return (1, 0, 0, 0)
+            d = day[story]
+            if newest:
+                return (0, -y, 0 if d else 1, -d)
+            return (0, y, 0 if d else 1, d)
+
+        top = heapq.nsmallest(want, passing, key=lambda s: (key(s), table.canonical[s]))
+        wanted = set(top)
+        copies = {d for d in found.docs if table.story_of[d] in wanted}
+        scores: dict[int, tuple[int, float]] = {}
+        results = self._searcher.search(found.q, limit=None, filter=copies)
+        for hit in results:
+            story = table.story_of[hit.docnum]
+            if story not in scores:
+                scores[story] = (hit.docnum, float(hit.score))
+        return [(s, *scores.get(s, (table.canonical[s], 0.0))) for s in top]
+
+    def _explain(self, q: query.Query, docnum: int) -> list[ScorePart]:
+        parts = ranking.explain(self._searcher, q, docnum)
+        pairs = _adjacent_pairs(q)
+        if pairs and self.params.proximity > 0:
+            parts += ranking.proximity_bonus(self._searcher, self.params, pairs, [docnum]).get(
+                docnum, []
+            )
+        return parts
+
+    def _highlight(self, q: query.Query) -> snippets.Highlight:
+        """The query's matched body words (wildcards expanded), phrases and CJK strings, by idf."""
         reader = self._searcher.reader()
-        terms: dict[str, float] = {}
-        for leaf in q.leaves():
-            for fieldname, text in leaf.expanded_terms(reader, phrases=True):
-                if fieldname not in _TEXT_FIELDS:
-                    continue
-                word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
-                if word not in terms and (fieldname, word) in reader:
-                    terms[word] = self._searcher.idf("body", word)
-        return terms
+        light = snippets.Highlight()
 
-    def _hit(self, rank: int, hit, terms: dict[str, float]) -> Hit:
-        stored = hit.fields()
-        if not stored.get("canonical", True):
-            canonical = self._stored(stored["meta"]["canonical_id"])
-            if canonical is not None:
-                stored = canonical
+        def weight(term: str) -> float:
+            return ranking.lucene_idf(self._searcher, "body", term)
+
+        for leaf in ranking._scoring_leaves(q):
+            fieldname = getattr(leaf, "fieldname", None)
+            if fieldname not in _TEXT_FIELDS:
+                continue
+            if isinstance(leaf, query.Phrase):
+                words = [str(w) for w in leaf.words]
+                if all(is_cjk(w) for w in words):
+                    light.cjk[_join_bigrams(words)] = sum(weight(w) for w in words)
+                elif fieldname != "exact":
+                    light.phrases[tuple(words)] = sum(weight(w) for w in words)
+                continue
+            # Not Query.existing_terms: in Whoosh 2.7 its loop variable shadows its `fieldname`
+            # argument, so it drops every field after the first one it meets.
+            for name, text in leaf.expanded_terms(reader, phrases=True):
+                word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+                if (name, word) not in reader:
+                    continue
+                if is_cjk(word):
+                    chars = getattr(leaf, "cjk_char", word)
+                    light.cjk.setdefault(chars, weight(word))
+                elif name == "exact":
+                    light.terms.setdefault(ranking_stem(word), weight(ranking_stem(word)))
+                else:
+                    light.terms.setdefault(word, weight(word))
+        return light
+
+    def _hit(self, rank: int, docnum: int, score: float, highlight: snippets.Highlight) -> Hit:
+        stored = self._searcher.stored_fields(docnum)
         meta = stored["meta"]
-        analyzer = self._ix.schema["body"].analyzer
         return Hit(
             rank=rank,
             id=stored["id"],
@@ -221,11 +491,66 @@ class Searcher:
             site=meta["site"],
             category=meta["category"],
             source=stored["source"],
-            score=round(float(hit.score), 4),
-            snippet=snippets.make_snippet(stored["body"], terms, analyzer, weights=terms),
+            score=round(score, 4),
+            snippet=snippets.make_snippet(stored["body"], highlight),
             duplicates=_refs(meta["duplicates"]),
             title_derived=meta["title_derived"],
         )
+
+    def _expand_cjk_chars(self, q: query.Query) -> query.Query:
+        """A lone CJK character is indexed only inside bigrams: search every bigram holding it."""
+
+        def rewrite(node: query.Query) -> query.Query:
+            if isinstance(node, query.Term) and isinstance(node.text, str):
+                if len(node.text) == 1 and is_cjk(node.text):
+                    terms = [t for t in self._cjk_lexicon(node.fieldname) if node.text in t]
+                    if terms:
+                        expanded = [query.Term(node.fieldname, t, boost=node.boost) for t in terms]
+                        for term in expanded:
+                            term.cjk_char = node.text  # what to highlight: the character only
+                        return query.Or(expanded)
+                return node
+            if node.is_leaf():
+                return node
+            return node.apply(rewrite)
+
+        return rewrite(q)
+
+    def _cjk_lexicon(self, fieldname: str) -> list[str]:
+        if fieldname not in self._cjk_terms:
+            reader = self._searcher.reader()
+            found = []
+            if fieldname in reader.schema:
+                # CJK code points sort after Latin ones: the lexicon's tail holds them all.
+                found = [
+                    t.decode("utf-8")
+                    for t in _terms_from(reader, fieldname, "\u3040")
+                    if is_cjk(t.decode("utf-8"))
+                ]
+            self._cjk_terms[fieldname] = found
+        return self._cjk_terms[fieldname]
+
+    # --- more like this ------------------------------------------------------------------------
+
+    def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
+        """Articles most like this one (its own copies excluded), by its most telling words."""
+        if limit < 1:
+            raise QueryError("limit must be 1 or more")
+        article = self.article(article_id)
+        docnum = self._searcher.document_number(id=article.id, kind="article")
+        table = self.table
+        own_story = table.story_of[docnum]
+        q = ranking.like_query(self._searcher, article.title, article.text)
+        if q is None:
+            return []
+        found = self._matches(q)
+        passing = found.stories - {own_story}
+        ranked = self._rank(found, passing, limit)
+        highlight = self._highlight(q)
+        return [
+            self._hit(rank, table.canonical[story], score, highlight)
+            for rank, (story, _docnum, score) in enumerate(ranked[:limit], 1)
+        ]
 
     # --- articles and clusters -----------------------------------------------------------------
 
@@ -306,16 +631,118 @@ class Searcher:
         }
 
 
-@dataclass(slots=True)
-class _Page:
-    total: int
-    hits: list
+def ranking_stem(word: str) -> str:
+    from searchkit.analysis import stem
+
+    return stem(word)
 
 
-def _make_parser(schema, group=qparser.AndGroup) -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(
-        list(SEARCH_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group
-    )
+def _join_bigrams(words: list[str]) -> str:
+    """The CJK string a run of bigrams spells: 芝麻 麻信 信用 -> 芝麻信用."""
+    return words[0] + "".join(w[-1] for w in words[1:])
+
+
+def _terms_from(reader, fieldname: str, start: str):
+    for fname, btext in reader.terms_from(fieldname, start):
+        if fname != fieldname:
+            break
+        yield btext
+
+
+def _adjacent_pairs(q: query.Query) -> list[tuple[str, str]]:
+    """Stemmed body terms of successive query words, for the proximity bonus."""
+    words: list[str] = []
+    for leaf in ranking._scoring_leaves(q):
+        if isinstance(leaf, query.Term) and leaf.fieldname == "body":
+            text = leaf.text.decode("utf-8") if isinstance(leaf.text, bytes) else str(leaf.text)
+            if not is_cjk(text) and (not words or words[-1] != text):
+                words.append(text)
+    return list(itertools.pairwise(words))
+
+
+# --- document sets ------------------------------------------------------------------------------
+
+
+def _docset(searcher, q: query.Query) -> set[int]:
+    """Document numbers matching ``q``, without scoring.
+
+    Terms read their posting lists a block at a time and And / Or / Not become set operations,
+    several times faster than walking Whoosh's matchers one document at a time; anything else
+    (phrases, ranges, wildcards) goes through Whoosh.
+    """
+    if isinstance(q, query.Term):
+        return _term_docs(searcher.reader(), q.fieldname, q.text)
+    if isinstance(q, query.Or):
+        out: set[int] = set()
+        for child in q.subqueries:
+            if isinstance(child, query.Term) and child.fieldname == "exact":
+                continue  # an exact-word match is always a stemmed match too
+            out |= _docset(searcher, child)
+        return out
+    if isinstance(q, query.And):
+        positive = [c for c in q.subqueries if not isinstance(c, query.Not)]
+        negative = [c.query for c in q.subqueries if isinstance(c, query.Not)]
+        if not positive:
+            return set(searcher.docs_for_query(q))
+        sets = sorted((_docset(searcher, c) for c in positive), key=len)
+        out = sets[0].intersection(*sets[1:])
+        for child in negative:
+            if not out:
+                break
+            out -= _docset(searcher, child)
+        return out
+    if isinstance(q, query.AndNot):
+        return _docset(searcher, q.a) - _docset(searcher, q.b)
+    if isinstance(q, query.AndMaybe):
+        return _docset(searcher, q.a)
+    if q is query.NullQuery or isinstance(q, query.NullQuery.__class__):
+        return set()
+    return set(searcher.docs_for_query(q))
+
+
+def _term_docs(reader, fieldname: str, text) -> set[int]:
+    if fieldname not in reader.schema:
+        return set()
+    field_type = reader.schema[fieldname]
+    try:
+        btext = field_type.to_bytes(text)
+    except ValueError:
+        return set()
+    out: set[int] = set()
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, btext) not in leaf:
+            continue
+        matcher = leaf.postings(fieldname, btext)
+        out.update(_all_ids(matcher, offset))
+    return out
+
+
+def _all_ids(matcher, offset: int):
+    """Every id of a posting list: whole blocks at once for Whoosh's own codec."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    if type(matcher) is not W3LeafMatcher:
+        ids = matcher.all_ids()
+        return (i + offset for i in ids) if offset else ids
+    out: list[int] = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        block = matcher._ids[matcher._i :]
+        out.extend((i + offset for i in block) if offset else block)
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+    return out
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def _make_parser(schema, params: RankingParams, group=qparser.AndGroup) -> qparser.QueryParser:
+    fields = [name for name in params.search_fields() if name in schema]
+    boosts = {name: params.boosts[name] for name in fields}
+    parser = qparser.MultifieldParser(fields, schema, fieldboosts=boosts, group=group)
     parser.add_plugin(DateParserPlugin(free=False))
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     return parser

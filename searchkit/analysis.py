@@ -1,0 +1,118 @@
+"""Text analysis: a string -> the terms the index holds (and a query is turned into).
+
+English (and any other space-separated script) is split into words, lowercased, stop-filtered and
+Porter-stemmed, as before. Chinese, Japanese and Korean text has no spaces, so a run of CJK
+characters becomes its overlapping two-character pieces ("芝麻信用" -> 芝麻 麻信 信用) at successive
+positions; a lone character stays itself. A query such as 信用 is then one term, and 芝麻信用 a phrase
+of three, so any word inside Chinese text can be found without a dictionary (docs/benchmarks.md
+compares this with the jieba segmenter). The same tokenizer, without the stemmer, feeds the
+``exact`` field that rewards unstemmed matches and supplies spelling suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from whoosh.analysis import (
+    Analyzer,
+    LowercaseFilter,
+    StemFilter,
+    StopFilter,
+    Token,
+    Tokenizer,
+)
+from whoosh.lang.porter import stem as porter_stem
+
+# Hiragana, Katakana, CJK ideographs (with extension A, compatibility, and the supplementary
+# planes) and Hangul syllables: scripts written without spaces between words.
+CJK_RANGES = (
+    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003134f"
+)
+_WORD_CHAR = f"[^\\W{CJK_RANGES}]"
+TOKEN_PATTERN = re.compile(f"(?P<cjk>[{CJK_RANGES}]+)|{_WORD_CHAR}+(?:\\.?{_WORD_CHAR}+)*")
+CJK_RUN = re.compile(f"[{CJK_RANGES}]+")
+
+
+def is_cjk(text: str) -> bool:
+    return bool(text) and CJK_RUN.fullmatch(text) is not None
+
+
+class CJKBigramTokenizer(Tokenizer):
+    """Words as Whoosh's default tokenizer finds them; CJK runs as overlapping bigrams."""
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = value
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar = start_char
+                token.endchar = start_char + len(value)
+            yield token
+            return
+        pos = start_pos
+        for match in TOKEN_PATTERN.finditer(value):
+            text = match.group(0)
+            start = match.start()
+            if match.group("cjk") is None or len(text) == 1:
+                pieces = ((text, start),)
+            else:
+                pieces = ((text[i : i + 2], start + i) for i in range(len(text) - 1))
+            for piece, offset in pieces:
+                token.text = piece
+                token.boost = 1.0
+                token.stopped = False
+                if keeporiginal:
+                    token.original = piece
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar = start_char + offset
+                    token.endchar = start_char + offset + len(piece)
+                pos += 1
+                yield token
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """The index term for one lowercase word (what the text analyzer makes of it)."""
+    return porter_stem(word)
+
+
+def text_analyzer() -> Analyzer:
+    """Title, summary and body: words stemmed, stop words dropped, CJK as bigrams."""
+    # minsize=1: a lone CJK character is a word (Whoosh drops one-letter tokens by default).
+    return (
+        CJKBigramTokenizer()
+        | LowercaseFilter()
+        | StopFilter(minsize=1)
+        | StemFilter(stemfn=porter_stem, cachesize=100_000)
+    )
+
+
+def exact_analyzer() -> Analyzer:
+    """The ``exact`` field: the same words unstemmed (stop words kept out of the lexicon too)."""
+    return CJKBigramTokenizer() | LowercaseFilter() | StopFilter(minsize=1)
+
+
+def name_analyzer() -> Analyzer:
+    """Authors, sites, categories, tags: words lowercased, nothing stemmed or dropped."""
+    return CJKBigramTokenizer() | LowercaseFilter() | StopFilter(minsize=1)

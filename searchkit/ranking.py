@@ -1,0 +1,266 @@
+"""Ranking: how a matching article is scored, and why (``search --explain``).
+
+In: a parsed query, the open Whoosh searcher, candidate document numbers. Out: scores, and per hit
+a list of ``ScorePart`` (field, term, points) that add up to its score.
+
+The score is BM25F over title, summary, body, authors and ``exact`` (the unstemmed words, so
+"models" outranks "model" for a query for "models"), with Lucene's idf, plus a proximity bonus for
+query words that stand close together in the title or body (BM25TP, Rasolofo & Savoy 2003),
+computed from the index's word positions for the top ``rerank_depth`` candidates only, so it costs
+the same at any corpus size. Every weight below was chosen by measurement on the Cranfield
+collection (``searchkit eval``, docs/benchmarks.md), and checked on the seeds' judged queries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from whoosh import query, scoring
+
+from searchkit.models import ScorePart
+
+
+@dataclass(frozen=True, slots=True)
+class RankingParams:
+    k1: float = 1.2
+    b: float = 0.75
+    field_b: dict[str, float] = field(default_factory=dict)  # per-field b, e.g. {"title": 0.3}
+    boosts: dict[str, float] = field(
+        default_factory=lambda: {
+            "title": 3.0,
+            "summary": 2.0,
+            "body": 1.0,
+            "authors": 1.5,
+            "exact": 0.0,
+        }
+    )
+    idf: str = (
+        "lucene"  # "lucene": log(1 + (N - df + .5) / (df + .5)); "classic": log(N / (df + 1)) + 1
+    )
+    proximity: float = 0.0  # weight of the proximity bonus (0 switches it off)
+    proximity_window: int = 5  # words apart at most for a pair to count
+    rerank_depth: int = 100
+
+    def weighting(self) -> scoring.WeightingModel:
+        return LuceneBM25F(self.k1, self.b, self.field_b, classic_idf=self.idf == "classic")
+
+    def search_fields(self) -> list[str]:
+        return [name for name, boost in self.boosts.items() if boost > 0]
+
+
+class LuceneBM25F(scoring.WeightingModel):
+    """BM25 per field with Lucene's idf, log(1 + (N - df + .5) / (df + .5)), summed over fields.
+
+    Whoosh's own BM25F uses the classic idf, log(N / (df + 1)) + 1, which never goes below 1 and
+    so over-rewards very common words; Lucene's is measured better on Cranfield (docs/benchmarks.md).
+    """
+
+    def __init__(
+        self,
+        k1: float,
+        b: float,
+        field_b: dict[str, float] | None = None,
+        *,
+        classic_idf: bool = False,
+    ) -> None:
+        self.k1 = k1
+        self.b = b
+        self.field_b = dict(field_b or {})
+        self.classic_idf = classic_idf
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        b = self.field_b.get(fieldname, self.b)
+        return _Scorer(searcher, fieldname, text, b, self.k1, self.classic_idf)
+
+
+def lucene_idf(searcher, fieldname: str, text) -> float:
+    parent = searcher.get_parent()
+    n = parent.doc_count_all()
+    df = parent.doc_frequency(fieldname, text)
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+class _Scorer(scoring.WeightLengthScorer):
+    def __init__(self, searcher, fieldname, text, b: float, k1: float, classic: bool) -> None:
+        parent = searcher.get_parent()
+        if classic:
+            self.idf = parent.idf(fieldname, text)
+        else:
+            self.idf = lucene_idf(searcher, fieldname, text)
+        self.avgfl = parent.avg_field_length(fieldname) or 1
+        self.B = b
+        self.K1 = k1
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight, length):
+        return scoring.bm25(self.idf, weight, length, self.avgfl, self.B, self.K1)
+
+
+# --- proximity --------------------------------------------------------------------------------------
+
+PROXIMITY_FIELDS = ("title", "body")
+
+
+def proximity_bonus(
+    searcher,
+    params: RankingParams,
+    pairs: Sequence[tuple[str, str]],
+    docnums: Iterable[int],
+) -> dict[int, list[ScorePart]]:
+    """BM25TP: for each pair of adjacent query words, sum 1/d² over their occurrences d words apart
+    (d <= window) in title or body, saturate it like a term frequency, weight it by the pair's
+    rarer word's idf. Returns the bonus parts of each document that gets any."""
+    docs = sorted(set(docnums))
+    out: dict[int, list[ScorePart]] = {}
+    if not pairs or not docs or params.proximity <= 0:
+        return out
+    reader = searcher.reader()
+    for fieldname in PROXIMITY_FIELDS:
+        if fieldname not in searcher.schema or not searcher.schema[fieldname].format.supports(
+            "positions"
+        ):
+            continue
+        avgfl = searcher.avg_field_length(fieldname) or 1
+        boost = params.boosts.get(fieldname, 1.0)
+        b = params.field_b.get(fieldname, params.b)
+        positions: dict[str, dict[int, list[int]]] = {}
+        for term in {t for pair in pairs for t in pair}:
+            positions[term] = _positions(reader, fieldname, term, docs)
+        for first, second in pairs:
+            left, right = positions[first], positions[second]
+            idf = min(
+                lucene_idf(searcher, fieldname, first), lucene_idf(searcher, fieldname, second)
+            )
+            for docnum in left.keys() & right.keys():
+                acc = _pair_weight(left[docnum], right[docnum], params.proximity_window)
+                if acc <= 0:
+                    continue
+                length = reader.doc_field_length(docnum, fieldname, 1)
+                norm = params.k1 * ((1 - b) + b * length / avgfl)
+                points = params.proximity * boost * idf * acc * (params.k1 + 1) / (acc + norm)
+                out.setdefault(docnum, []).append(
+                    ScorePart(f"{fieldname} proximity", f"{first} {second}", points)
+                )
+    return out
+
+
+def _positions(reader, fieldname: str, term: str, docs: list[int]) -> dict[int, list[int]]:
+    """Word positions of ``term`` in each of ``docs`` (sorted) that holds it."""
+    found: dict[int, list[int]] = {}
+    if (fieldname, term) not in reader:
+        return found
+    matcher = reader.postings(fieldname, term)
+    for docnum in docs:
+        if not matcher.is_active():
+            break
+        matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            found[docnum] = matcher.value_as("positions")
+    return found
+
+
+def _pair_weight(left: list[int], right: list[int], window: int) -> float:
+    """Sum of 1/d² over position pairs at most ``window`` apart (either order)."""
+    total = 0.0
+    j0 = 0
+    for p in left:
+        while j0 < len(right) and right[j0] < p - window:
+            j0 += 1
+        j = j0
+        while j < len(right) and right[j] <= p + window:
+            d = abs(right[j] - p)
+            if d:
+                total += 1.0 / (d * d)
+            j += 1
+    return total
+
+
+# --- more like this ---------------------------------------------------------------------------------
+
+
+def like_query(
+    searcher, title: str, text: str, terms: int = 25, title_weight: int = 3
+) -> query.Query | None:
+    """A query for the words that tell this article apart: its ``terms`` highest tf-idf stems.
+
+    Words in the title count ``title_weight`` times. Words no other article holds cannot find
+    anything similar and words in over half the articles say nothing, so both are left out.
+    """
+    analyzer = searcher.schema["body"].analyzer
+    counts: dict[str, int] = {}
+    for source, weight in ((title, title_weight), (text, 1)):
+        for token in analyzer(source):
+            counts[token.text] = counts.get(token.text, 0) + weight
+    total = searcher.doc_count()
+    scored = []
+    for term, tf in counts.items():
+        df = searcher.doc_frequency("body", term)
+        if df < 2 or df > total / 2:
+            continue
+        scored.append(((1 + math.log(tf)) * lucene_idf(searcher, "body", term), term))
+    scored.sort(reverse=True)
+    chosen = scored[:terms]
+    if not chosen:
+        return None
+    top = chosen[0][0]
+    return query.Or(
+        [
+            query.Or([query.Term("body", term), query.Term("title", term)], boost=weight / top)
+            for weight, term in chosen
+        ]
+    )
+
+
+# --- explain ----------------------------------------------------------------------------------------
+
+
+def explain(searcher, q: query.Query, docnum: int) -> list[ScorePart]:
+    """What each (field, term) leaf of ``q`` adds to the score of ``docnum``."""
+    parts: list[ScorePart] = []
+    for leaf in _scoring_leaves(q):
+        try:
+            matcher = leaf.matcher(searcher)
+        except Exception:  # a leaf Whoosh cannot match on its own (rare): leave it out
+            continue
+        if not matcher.is_active():
+            continue
+        matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum and matcher.supports("weight"):
+            points = matcher.score()
+            if points:
+                parts.append(ScorePart(_field_of(leaf), _term_of(leaf), points))
+    return parts
+
+
+def _scoring_leaves(q: query.Query) -> Iterable[query.Query]:
+    """The leaves that add to a score: not those under a NOT, which only exclude."""
+    if isinstance(q, query.Not):
+        return
+    if isinstance(q, query.AndNot):
+        yield from _scoring_leaves(q.a)
+        return
+    if q.is_leaf() or isinstance(q, query.Phrase):
+        yield q
+        return
+    for child in q.children():
+        yield from _scoring_leaves(child)
+
+
+def _field_of(leaf: query.Query) -> str:
+    return getattr(leaf, "fieldname", None) or "?"
+
+
+def _term_of(leaf: query.Query) -> str:
+    if isinstance(leaf, query.Phrase):
+        return '"' + " ".join(str(w) for w in leaf.words) + '"'
+    text = getattr(leaf, "text", None)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return str(text) if text is not None else str(leaf)

@@ -1,0 +1,162 @@
+"""Stories: which story (duplicate cluster) each indexed document belongs to, and its facet values.
+
+In: an open Whoosh reader. Out: a ``StoryTable`` built once per index generation from four columns
+(``cluster``, ``facets``, ``year``, ``date``) — never from stored fields, which would mean unpickling
+every article. Search then answers "how many distinct stories match", "which match the filters"
+and "how many per site / author / year / category" with list look-ups over the matching documents,
+so facets and filters cost about a microsecond per matching document at any corpus size.
+
+A story's facet values and dates are those of its canonical copy, the copy a hit shows: a filter
+keeps a story when the copy the user sees passes it, and a facet count is what clicking it yields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from searchkit.models import FACET_NAMES, FacetCount
+from searchkit.schema import parse_facet_value
+
+NO_STORY = -1
+_MICROSECONDS_A_DAY = 86_400_000_000  # Whoosh stores a datetime as microseconds since 0001-01-01
+
+
+@dataclass(slots=True)
+class FacetValues:
+    """The distinct values of one facet, numbered; documents refer to them by number."""
+
+    names: list[str] = field(default_factory=list)
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def number(self, value: str) -> int:
+        found = self.numbers.get(value)
+        if found is None:
+            found = self.numbers[value] = len(self.names)
+            self.names.append(value)
+        return found
+
+    def matching(self, wanted: str) -> frozenset[int]:
+        """Values a filter selects: equal ignoring case, or else containing all its words.
+
+        A facet value clicked on a page is matched exactly; a name typed on the command line
+        (``--author koetse``) matches every value with that word in it.
+        """
+        folded = wanted.casefold().strip()
+        exact = frozenset(n for n, name in enumerate(self.names) if name.casefold() == folded)
+        if exact:
+            return exact
+        words = set(_words(folded))
+        if not words:
+            return frozenset()
+        return frozenset(n for n, name in enumerate(self.names) if words <= set(_words(name)))
+
+
+def _words(text: str) -> list[str]:
+    return "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split()
+
+
+@dataclass(slots=True)
+class StoryTable:
+    """Per document: its story; per story: its canonical document and facet values."""
+
+    story_of: list[int]  # docnum -> story number, NO_STORY for non-articles and deleted docs
+    canonical: list[int]  # story -> docnum of the copy a hit shows
+    site: list[int]  # story -> site value number, -1 when unknown
+    category: list[int]
+    authors: list[tuple[int, ...]]
+    year: list[int]  # story -> year, 0 when unknown
+    day: list[int]  # story -> date as a proleptic ordinal, 0 when the story has no full date
+    sites: FacetValues
+    categories: FacetValues
+    author_names: FacetValues
+
+    @property
+    def stories(self) -> int:
+        return len(self.canonical)
+
+    def stories_of(self, docnums: Iterable[int]) -> set[int]:
+        story_of = self.story_of
+        found = {story_of[d] for d in docnums}
+        found.discard(NO_STORY)
+        return found
+
+    def facet_counts(
+        self, stories: Iterable[int], limit: int | None = None
+    ) -> dict[str, list[FacetCount]]:
+        """Counts per facet value over these stories, most frequent first (then by value)."""
+        site, category, authors, year = self.site, self.category, self.authors, self.year
+        stories = list(stories)
+        counters = {
+            "site": _named(Counter(site[s] for s in stories), self.sites.names),
+            "category": _named(Counter(category[s] for s in stories), self.categories.names),
+            "author": _named(
+                Counter(a for s in stories for a in authors[s]), self.author_names.names
+            ),
+            "year": {str(y): n for y, n in Counter(year[s] for s in stories).items() if y},
+        }
+        out = {}
+        for name in FACET_NAMES:
+            ranked = sorted(counters[name].items(), key=lambda item: (-item[1], item[0]))
+            out[name] = [FacetCount(value, count) for value, count in ranked[:limit]]
+        return out
+
+
+def _named(counts: Counter, names: list[str]) -> dict[str, int]:
+    return {names[number]: n for number, n in counts.items() if number >= 0}
+
+
+def build_table(reader) -> StoryTable:
+    """Read the columns of every document once (a few hundred ms per 100k documents)."""
+    total = reader.doc_count_all()
+    clusters = _column(reader, "cluster", total)
+    facets = _column(reader, "facets", total)
+    years = _column(reader, "year", total)
+    dates = _column(reader, "date", total)
+    deleted = set(reader.all_doc_ids()) ^ set(range(total)) if reader.has_deletions() else set()
+    max_day = dt.date.max.toordinal()
+
+    sites, categories, author_names = FacetValues(), FacetValues(), FacetValues()
+    story_numbers: dict[str, int] = {}
+    story_of = [NO_STORY] * total
+    canonical: list[int] = []
+    values: list[tuple] = []
+    for docnum in range(total):
+        fields = parse_facet_value(facets[docnum])
+        if fields is None or docnum in deleted:
+            continue
+        key = clusters[docnum]
+        story = story_numbers.get(key)
+        if story is None:
+            story = story_numbers[key] = len(canonical)
+            canonical.append(docnum)
+            values.append(())
+        story_of[docnum] = story
+        if fields.canonical or not values[story]:
+            canonical[story] = docnum
+            # Raw column values: a missing number is the column type's largest value.
+            day = (dates[docnum] or 0) // _MICROSECONDS_A_DAY + 1
+            year = years[docnum] or 0
+            values[story] = (
+                sites.number(fields.site) if fields.site else -1,
+                categories.number(fields.category) if fields.category else -1,
+                tuple(author_names.number(a) for a in fields.authors),
+                year if 0 < year <= 9999 else 0,
+                day if 1 < day <= max_day else 0,
+            )
+    site: list[int] = [v[0] for v in values]
+    category: list[int] = [v[1] for v in values]
+    authors: list[tuple[int, ...]] = [v[2] for v in values]
+    year: list[int] = [v[3] for v in values]
+    day: list[int] = [v[4] for v in values]
+    return StoryTable(
+        story_of, canonical, site, category, authors, year, day, sites, categories, author_names
+    )
+
+
+def _column(reader, fieldname: str, total: int) -> list:
+    if not reader.has_column(fieldname):
+        return [None] * total
+    return list(reader.column_reader(fieldname, translate=False))
