@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 
 from searchkit import render
 from searchkit.web.openapi import openapi_document
-from searchkit.web.params import check_article_id, parse_search_params
+from searchkit.web.params import check_article_id, parse_limit, parse_search_params
 from searchkit.web.shared import SharedSearcher
 
 
@@ -32,7 +32,11 @@ def search(request: Request) -> JSON:
     params = parse_search_params(request.query_params.getlist, require_q=True)
     with _shared(request).use() as searcher:
         results = searcher.search(
-            params.q, filters=params.filters(), page=params.page, limit=params.limit
+            params.q,
+            filters=params.filters(),
+            page=params.page,
+            limit=params.limit,
+            sort=params.sort,
         )
     return JSON(render.results_json(results))
 
@@ -42,6 +46,15 @@ def article(request: Request) -> JSON:
     with _shared(request).use() as searcher:
         found = searcher.article(article_id)
     return JSON(render.article_json(found))
+
+
+def similar(request: Request) -> JSON:
+    """More like this: the articles closest to this one, its own copies left out."""
+    article_id = check_article_id(request.path_params["id"])
+    limit = parse_limit(request.query_params.getlist, default=10)
+    with _shared(request).use() as searcher:
+        hits = searcher.similar(article_id, limit=limit)
+    return JSON(render.similar_json(article_id, hits))
 
 
 def stats(request: Request) -> JSON:

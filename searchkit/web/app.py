@@ -199,6 +199,7 @@ def create_app(
         Route("/articles/{id}", pages.article_page, name="article"),
         Route("/api/search", api.search, name="api_search"),
         Route("/api/articles/{id}", api.article, name="api_article"),
+        Route("/api/articles/{id}/similar", api.similar, name="api_similar"),
         Route("/api/stats", api.stats, name="api_stats"),
         Route("/api/openapi.json", api.openapi, name="openapi"),
         Route("/healthz", api.healthz, name="healthz"),

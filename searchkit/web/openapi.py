@@ -9,8 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from searchkit import __version__
-from searchkit.search import MAX_QUERY_CHARS
-from searchkit.web.params import MAX_AUTHOR_FILTERS, MAX_FILTER_CHARS, MAX_LIMIT, MAX_PAGE, SORTS
+from searchkit.models import FACET_NAMES
+from searchkit.search import MAX_QUERY_CHARS, SORTS
+from searchkit.web.params import (
+    MAX_AUTHOR_FILTERS,
+    MAX_FILTER_CHARS,
+    MAX_LIMIT,
+    MAX_PAGE,
+    MAX_YEAR,
+    MIN_YEAR,
+)
 
 _STR = {"type": "string"}
 _NULLABLE_STR = {"type": ["string", "null"]}
@@ -60,6 +68,7 @@ _SEARCH_PARAMETERS = [
     {
         "name": "sort",
         "in": "query",
+        "description": "Relevance, or by publication date (undated articles last).",
         "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
     },
     {
@@ -83,6 +92,12 @@ _SEARCH_PARAMETERS = [
         "name": "category",
         "in": "query",
         "schema": {"type": "string", "maxLength": MAX_FILTER_CHARS},
+    },
+    {
+        "name": "year",
+        "in": "query",
+        "description": "Only articles published in this year (a value of the year facet).",
+        "schema": {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR},
     },
     {
         "name": "since",
@@ -128,16 +143,32 @@ _SCHEMAS: dict[str, Any] = {
             "duplicates": {"type": "array", "items": _ref("Duplicate")},
         }
     ),
+    "FacetCount": _object({"value": _STR, "count": {"type": "integer"}}),
     "SearchResults": _object(
         {
             "query": _STR,
             "total": {"type": "integer", "description": "Distinct stories matching."},
             "page": {"type": "integer"},
             "limit": {"type": "integer"},
+            "sort": {"type": "string", "enum": list(SORTS)},
+            "corrected": {
+                "type": ["string", "null"],
+                "description": "The spelling-corrected query searched instead (did you mean).",
+            },
             "notices": _STR_LIST,
+            "facets": {
+                "type": "object",
+                "description": "Counts of distinct stories per value, over the matches and the "
+                "other active filters, most frequent first.",
+                "properties": {
+                    name: {"type": "array", "items": _ref("FacetCount")} for name in FACET_NAMES
+                },
+                "required": list(FACET_NAMES),
+            },
             "hits": {"type": "array", "items": _ref("Hit")},
         }
     ),
+    "Similar": _object({"id": _STR, "hits": {"type": "array", "items": _ref("Hit")}}),
     "Article": _object(
         {
             "id": _STR,
@@ -207,6 +238,30 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [_ID_PARAMETER],
                     "responses": {
                         "200": _json(_ref("Article"), "The article."),
+                        "404": _json(_ref("Error"), "No article with this id."),
+                        **_ERRORS,
+                    },
+                }
+            },
+            "/api/articles/{id}/similar": {
+                "get": {
+                    "summary": "More like this: the closest articles, this story's copies left out.",
+                    "operationId": "similar",
+                    "parameters": [
+                        _ID_PARAMETER,
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_LIMIT,
+                                "default": 10,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("Similar"), "The closest articles, best first."),
                         "404": _json(_ref("Error"), "No article with this id."),
                         **_ERRORS,
                     },

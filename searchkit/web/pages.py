@@ -37,6 +37,37 @@ SYNTAX_HELP = [
 ]
 
 
+FACET_TITLES = {"site": "Site", "author": "Author", "year": "Year", "category": "Section"}
+FACETS_SHOWN = 8  # values per facet before "more"
+SORT_LABELS = {"relevance": "Relevance", "newest": "Newest", "oldest": "Oldest"}
+SIMILAR_SHOWN = 5
+
+
+@dataclass(slots=True)
+class FacetValue:
+    """One value of a facet as the sidebar shows it: a link that applies it, or takes it off."""
+
+    value: str
+    count: int
+    url: str
+    active: bool
+
+
+@dataclass(slots=True)
+class Facet:
+    name: str  # "site", "author", "year", "category"
+    title: str
+    values: list[FacetValue]
+
+    @property
+    def shown(self) -> list[FacetValue]:
+        return self.values[:FACETS_SHOWN]
+
+    @property
+    def more(self) -> list[FacetValue]:
+        return self.values[FACETS_SHOWN:]
+
+
 @dataclass(slots=True)
 class PageLink:
     """One entry of the pagination bar: a page number with its URL, or a gap (number None)."""
@@ -62,7 +93,16 @@ def _render(request: Request, name: str, context: dict, status: int = 200) -> Re
 
 def _search(request: Request, params: SearchParams, status: int = 200, **context) -> Response:
     """Render search.html; every name it uses has a value (the templates use StrictUndefined)."""
-    defaults = {"error": None, "results": None, "stats": None, "pages": [], "suggestions": []}
+    defaults = {
+        "error": None,
+        "results": None,
+        "stats": None,
+        "pages": [],
+        "facets": [],
+        "sorts": [],
+        "years": {},
+        "suggestions": [],
+    }
     return _render(request, "search.html", {**defaults, "params": params, **context}, status)
 
 
@@ -79,8 +119,14 @@ def search_page(request: Request) -> Response:
     try:
         with _shared(request).use() as searcher:
             results = searcher.search(
-                params.q, filters=params.filters(), page=params.page, limit=params.limit
+                params.q,
+                filters=params.filters(),
+                page=params.page,
+                limit=params.limit,
+                sort=params.sort,
             )
+            # A hit states no date when its page gave only a year (a copyright line): show that.
+            years = {h.id: searcher.article(h.id).year for h in results.hits if h.date is None}
     except QueryError as exc:
         return _search(request, params, 400, error=str(exc))
     return _search(
@@ -88,6 +134,12 @@ def search_page(request: Request) -> Response:
         params,
         results=results,
         pages=pagination(results, params),
+        facets=facets(results, params),
+        years=years,
+        sorts=[
+            (label, params.url("/", sort=key, page=1), key == params.sort)
+            for key, label in SORT_LABELS.items()
+        ],
         suggestions=suggestions(params) if not results.total else [],
     )
 
@@ -108,6 +160,7 @@ def article_page(request: Request) -> Response:
     try:
         with _shared(request).use() as searcher:
             article: StoredArticle = searcher.article(article_id)
+            similar = searcher.similar(article.id, limit=SIMILAR_SHOWN)
     except ArticleNotFound:
         return error_page(
             request,
@@ -122,6 +175,7 @@ def article_page(request: Request) -> Response:
             "params": params,
             "article": article,
             "paragraphs": paragraphs(article.text),
+            "similar": similar,
         },
     )
 
@@ -133,6 +187,40 @@ def error_page(request: Request, status: int, title: str, message: str) -> Respo
         {"status": status, "title": title, "message": message, "params": SearchParams()},
         status,
     )
+
+
+def facets(results: SearchResults, params: SearchParams) -> list[Facet]:
+    """The sidebar: per facet, its values with counts, each a link that applies that value (in
+    place of the facet's current one) or, when it is the active value, takes the filter off."""
+    out = []
+    for name, title in FACET_TITLES.items():
+        values = []
+        counts = list(results.facets.get(name, []))
+        if name == "year":
+            counts.sort(key=lambda c: c.value, reverse=True)  # years read best in order
+        for count in counts:
+            active = _is_active(params, name, count.value)
+            if name == "author":
+                change = {"authors": [] if active else [count.value]}
+            elif name == "year":
+                change = {"year": None if active else int(count.value)}
+            else:
+                change = {name: None if active else count.value}
+            url = params.url("/", page=1, **change)
+            values.append(FacetValue(count.value, count.count, url, active))
+        if values:
+            out.append(Facet(name, title, values))
+    return out
+
+
+def _is_active(params: SearchParams, name: str, value: str) -> bool:
+    folded = value.casefold()
+    if name == "author":
+        return any(a.casefold() == folded for a in params.authors)
+    if name == "year":
+        return params.year is not None and str(params.year) == value
+    current = getattr(params, name)
+    return current is not None and current.casefold() == folded
 
 
 def pagination(results: SearchResults, params: SearchParams, window: int = 2) -> list[PageLink]:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from searchkit.search import MAX_QUERY_CHARS, Filters
+from searchkit.search import MAX_QUERY_CHARS, SORTS, Filters
 from searchkit.segment.dates import user_date_span
 
 MAX_LIMIT = 100
@@ -21,10 +21,10 @@ MAX_PAGE = 1000
 MAX_FILTER_CHARS = 200
 MAX_AUTHOR_FILTERS = 10
 DEFAULT_LIMIT = 10
-SORTS = ("relevance",)
 _ARTICLE_ID = re.compile(r"[0-9a-f]{12}")
 # Parameters that hold one value: a second copy is a mistake worth reporting, not a silent pick.
-_SINGLE = ("q", "page", "limit", "sort", "site", "category", "since", "until")
+_SINGLE = ("q", "page", "limit", "sort", "site", "category", "year", "since", "until")
+MIN_YEAR, MAX_YEAR = 1, 9999
 
 
 class ParamError(ValueError):
@@ -44,6 +44,7 @@ class SearchParams:
     authors: list[str] = field(default_factory=list)
     site: str | None = None
     category: str | None = None
+    year: int | None = None
     since: str | None = None  # as typed (YYYY[-MM[-DD]]), shown back in links
     until: str | None = None
 
@@ -52,13 +53,16 @@ class SearchParams:
             authors=list(self.authors),
             site=self.site,
             category=self.category,
+            year=self.year,
             since=_day(self.since, end=False),
             until=_day(self.until, end=True),
         )
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.authors or self.site or self.category or self.since or self.until)
+        return bool(
+            self.authors or self.site or self.category or self.year or self.since or self.until
+        )
 
     def pairs(self, **changes: object) -> list[tuple[str, str]]:
         """These parameters as URL query pairs, defaults left out; ``changes`` override fields."""
@@ -70,6 +74,7 @@ class SearchParams:
             "authors": self.authors,
             "site": self.site,
             "category": self.category,
+            "year": self.year,
             "since": self.since,
             "until": self.until,
         }
@@ -79,7 +84,7 @@ class SearchParams:
             pairs.append(("q", str(values["q"])))
         for author in values["authors"] or []:  # type: ignore[union-attr]
             pairs.append(("author", author))
-        for name in ("site", "category", "since", "until"):
+        for name in ("site", "category", "year", "since", "until"):
             if values[name]:
                 pairs.append((name, str(values[name])))
         if values["sort"] != "relevance":
@@ -120,8 +125,8 @@ def parse_search_params(getlist: Callable[[str], list[str]], *, require_q: bool)
         raise ParamError("q", "the query contains a NUL character")
     if require_q and not q:
         raise ParamError("q", "missing query: add ?q=words")
-    page = _int(one("page"), "page", 1, MAX_PAGE, default=1)
-    limit = _int(one("limit"), "limit", 1, MAX_LIMIT, default=DEFAULT_LIMIT)
+    page = _int(one("page"), "page", 1, MAX_PAGE, default=1) or 1
+    limit = _int(one("limit"), "limit", 1, MAX_LIMIT, default=DEFAULT_LIMIT) or DEFAULT_LIMIT
     sort = one("sort") or "relevance"
     if sort not in SORTS:
         raise ParamError("sort", f"sort must be one of {', '.join(SORTS)} (got {_show(sort)})")
@@ -145,9 +150,19 @@ def parse_search_params(getlist: Callable[[str], list[str]], *, require_q: bool)
         authors=authors,
         site=_text(one("site"), "site"),
         category=_text(one("category"), "category"),
+        year=_int(one("year"), "year", MIN_YEAR, MAX_YEAR, default=None),
         since=since,
         until=until,
     )
+
+
+def parse_limit(getlist: Callable[[str], list[str]], default: int) -> int:
+    """Just ``limit`` (for endpoints that take no query), validated like the search's."""
+    values = getlist("limit")
+    if len(values) > 1:
+        raise ParamError("limit", "'limit' was given more than once")
+    value = values[0].strip() if values else ""
+    return _int(value or None, "limit", 1, MAX_LIMIT, default=default) or default
 
 
 def check_article_id(value: str) -> str:
@@ -157,7 +172,7 @@ def check_article_id(value: str) -> str:
     return value
 
 
-def _int(value: str | None, name: str, low: int, high: int, *, default: int) -> int:
+def _int(value: str | None, name: str, low: int, high: int, *, default: int | None) -> int | None:
     if value is None:
         return default
     if not re.fullmatch(r"[0-9]{1,7}", value):

@@ -127,11 +127,23 @@ def test_openapi_lists_every_endpoint(openapi):
     assert set(openapi["paths"]) == {
         "/api/search",
         "/api/articles/{id}",
+        "/api/articles/{id}/similar",
         "/api/stats",
         "/healthz",
     }
     names = {p["name"] for p in openapi["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "page", "limit", "sort", "author", "site", "category", "since", "until"}
+    assert names == {
+        "q",
+        "page",
+        "limit",
+        "sort",
+        "author",
+        "site",
+        "category",
+        "year",
+        "since",
+        "until",
+    }
 
 
 @pytest.mark.parametrize(
@@ -140,6 +152,7 @@ def test_openapi_lists_every_endpoint(openapi):
         ("/api/search?q=social+credit+blacklist", "SearchResults"),
         ("/api/search?q=zanzibar", "SearchResults"),
         ("/api/search?q=xylophone", "SearchResults"),
+        ("/api/search?q=sesme+credt&sort=newest", "SearchResults"),
         ("/api/stats", "Stats"),
         ("/healthz", "Health"),
         ("/api/articles/0123456789ab", "Error"),
@@ -155,3 +168,76 @@ def test_responses_follow_the_openapi_schemas(client, openapi, url, schema):
 def test_article_response_follows_its_schema(client, openapi, hostile_id):
     data = client.get(f"/api/articles/{hostile_id}").json()
     assert list(_validator(openapi, "Article").iter_errors(data)) == []
+    similar = client.get(f"/api/articles/{hostile_id}/similar").json()
+    assert list(_validator(openapi, "Similar").iter_errors(similar)) == []
+
+
+# --- facets, filters, sort, spelling, more like this (the search-quality features) -----------------
+
+FACET_PARAMS = {"site": "site", "author": "author", "year": "year", "category": "category"}
+
+
+def test_search_returns_facets_with_counts(client):
+    data = client.get("/api/search", params={"q": "china"}).json()
+    assert set(data["facets"]) == {"site", "author", "year", "category"}
+    sites = {f["value"]: f["count"] for f in data["facets"]["site"]}
+    assert sites["Whatsonweibo"] >= 5
+    counts = [f["count"] for f in data["facets"]["author"]]
+    assert counts == sorted(counts, reverse=True)
+    assert data["sort"] == "relevance" and data["corrected"] is None
+
+
+@pytest.mark.parametrize("facet", ["site", "author", "year", "category"])
+def test_filtering_by_a_facet_value_finds_as_many_as_it_counted(client, facet):
+    data = client.get("/api/search", params={"q": "china"}).json()
+    for value in data["facets"][facet][:3]:
+        narrowed = client.get(
+            "/api/search", params={"q": "china", FACET_PARAMS[facet]: value["value"], "limit": 100}
+        ).json()
+        assert narrowed["total"] == value["count"] == len(narrowed["hits"]), value
+        if facet == "site":
+            assert {h["site"] for h in narrowed["hits"]} == {value["value"]}
+        if facet == "author":
+            assert all(value["value"] in h["authors"] for h in narrowed["hits"])
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_date_sorts_order_by_date(client, sort):
+    data = client.get("/api/search", params={"q": "china", "sort": sort, "limit": 100}).json()
+    assert data["sort"] == sort
+    dates = [h["date"] for h in data["hits"] if h["date"]]
+    assert len(dates) >= 5
+    assert dates == sorted(dates, reverse=sort == "newest")
+
+
+def test_misspelled_query_is_corrected(client):
+    data = client.get("/api/search", params={"q": "sesme credt"}).json()
+    assert data["query"] == "sesme credt"
+    assert data["corrected"] == "sesame credit"
+    titles = [h["title"] for h in data["hits"]]
+    assert "Insights into Sesame Credit & Top 5 Ways to Use a High Sesame Score" in titles
+    assert OPEN_SESAME in titles
+
+
+def test_similar_articles(client):
+    hit = client.get("/api/search", params={"q": "social credit blacklist"}).json()["hits"][0]
+    response = client.get(f"/api/articles/{hit['id']}/similar")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["id"] == hit["id"]
+    titles = [h["title"] for h in data["hits"]]
+    assert titles[0] == "Insights into Sesame Credit & Top 5 Ways to Use a High Sesame Score"
+    ids = {h["id"] for h in data["hits"]}
+    assert hit["id"] not in ids and hit["duplicates"][0]["id"] not in ids  # not itself or a copy
+    assert len(client.get(f"/api/articles/{hit['id']}/similar?limit=2").json()["hits"]) == 2
+
+
+def test_similar_errors(client):
+    assert client.get("/api/articles/0123456789ab/similar").status_code == 404
+    bad = client.get("/api/articles/..%2F..%2Fetc/similar")
+    assert bad.status_code in (400, 404)
+    hit = client.get("/api/search", params={"q": "sesame"}).json()["hits"][0]
+    for limit in ("0", "101", "<script>", "1.5"):
+        response = client.get(f"/api/articles/{hit['id']}/similar", params={"limit": limit})
+        assert response.status_code == 400
+        assert response.json()["error"].startswith("limit must be a whole number")

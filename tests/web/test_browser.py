@@ -85,6 +85,22 @@ def page(browser: Browser, server: ServerProcess) -> Iterator[tuple[Page, Watch]
     assert watch.problems == []
 
 
+def test_did_you_mean_and_similar_articles(page, server):
+    page, _ = page
+    page.goto(server.url + "/?q=sesme+credt")
+    expect(page.locator(".corrected")).to_contain_text("Showing results for sesame credit")
+    expect(page.locator(".result mark").first).to_be_visible()
+    page.get_by_role("link", name="Open Sesame: Social Credit in China as Gate").click()
+    similar = page.locator(".similar-list a")
+    expect(similar.first).to_have_text(
+        "Insights into Sesame Credit & Top 5 Ways to Use a High Sesame Score"
+    )
+    similar.first.click()
+    expect(page.locator("h1")).to_have_text(
+        "Insights into Sesame Credit & Top 5 Ways to Use a High Sesame Score"
+    )
+
+
 def test_type_a_query_see_highlights_open_an_article_by_keyboard(page, server):
     page, _ = page
     page.goto(server.url + "/")
@@ -135,12 +151,29 @@ def test_paging_and_filtering(page, server):
     expect(page.get_by_role("link", name="Page 2, current")).to_have_attribute(
         "aria-current", "page"
     )
-    # A filter narrows the results and shows as a chip that takes it off again.
-    page.goto(server.url + "/?q=china&author=Manya+Koetse")
+    # A facet narrows the results to as many as it counted, and shows as a chip.
+    facet = page.locator("#facet-author + ul a", has_text="Manya Koetse")
+    expected = int(facet.locator(".facet-count").inner_text())
+    facet.click()
+    expect(page).to_have_url(re.compile(r"author=Manya\+Koetse"))
+    expect(page.locator("#result-count")).to_contain_text(f"{expected} result")
     authors = page.locator(".result .authors").all_inner_texts()
-    assert authors and all("Manya Koetse" in a for a in authors)
+    assert len(authors) == expected and all("Manya Koetse" in a for a in authors)
+    # Sorted newest first, then the filter taken off again with its chip.
+    page.get_by_role("link", name="Sort by newest").click()
+    expect(page.get_by_role("link", name="Sort by newest")).to_have_attribute(
+        "aria-current", "true"
+    )
+    years = [
+        int(t[:4])
+        for t in page.locator(".result time").evaluate_all(
+            "els => els.map(e => e.getAttribute('datetime'))"
+        )
+    ]
+    assert years == sorted(years, reverse=True)
     page.get_by_role("link", name="Remove filter author Manya Koetse").click()
     expect(page.locator("#result-count")).to_contain_text("20 results")
+    page.screenshot(path=OUTPUT / "results-sorted.png")
 
 
 def test_the_page_works_without_javascript(browser, server):

@@ -163,3 +163,84 @@ def test_joined_marks_merges_only_space_separated_matches():
     assert joined_marks(spans) == [("a ", False), ("social credit", True), (", ", False)]
     apart = [("social", True), (" and ", False), ("credit", True)]
     assert joined_marks(apart) == apart
+
+
+# --- facets, sort, did you mean, similar articles ----------------------------------------------------
+
+
+def _facet_links(html: str, facet: str) -> dict[str, tuple[str, int]]:
+    """value -> (href, count) for one facet of the sidebar."""
+    section = html[html.index(f'id="facet-{facet}"') :]
+    section = section[: section.index("</section>")]
+    found = re.findall(
+        r'<a href="([^"]+)"[^>]*><span class="facet-value">([^<]*)</span>'
+        r'<span class="facet-count" aria-hidden="true">(\d+)</span>',
+        section,
+    )
+    return {unescape(value): (unescape(href), int(count)) for href, value, count in found}
+
+
+def test_facet_sidebar_shows_counts_and_applies_a_value(client):
+    html = client.get("/", params={"q": "china"}).text
+    for facet, title in (("site", "Site"), ("author", "Author"), ("year", "Year")):
+        assert f'<h2 id="facet-{facet}">{title}</h2>' in html
+    sites = _facet_links(html, "site")
+    href, count = sites["The New York Times"]
+    assert href == "/?q=china&site=The+New+York+Times"
+    narrowed = client.get(href).text
+    assert f"<strong>{count}</strong> result" in narrowed
+    assert set(re.findall(r'<span class="site">([^<]*)</span>', narrowed)) == {"The New York Times"}
+    # The applied value is marked, and its link takes the filter off again.
+    active = re.search(r'<a href="([^"]+)" class="active" aria-current="true"', narrowed)
+    assert active and unescape(active.group(1)) == "/?q=china"
+    assert "site: The New York Times" in narrowed  # and a chip
+
+
+def test_years_list_newest_first_and_filter(client):
+    html = client.get("/", params={"q": "china"}).text
+    years = _facet_links(html, "year")
+    assert list(years) == sorted(years, reverse=True)
+    href, count = years["2019"]
+    data = client.get("/api/search", params={"q": "china", "year": 2019}).json()
+    assert data["total"] == count
+    assert "year: 2019" in client.get(href).text
+
+
+def test_choosing_an_author_replaces_the_author_filter(client):
+    html = client.get("/", params={"q": "china", "author": "Manya Koetse"}).text
+    authors = _facet_links(html, "author")
+    other = next(name for name in authors if name != "Manya Koetse")
+    assert authors[other][0] == f"/?q=china&author={other.replace(' ', '+')}"
+    assert authors["Manya Koetse"][0] == "/?q=china"
+
+
+def test_sort_links_and_date_order(client):
+    html = client.get("/", params={"q": "china", "sort": "newest"}).text
+    assert '<a href="/?q=china&amp;sort=newest" aria-current="true"' in html
+    assert 'href="/?q=china" aria-label="Sort by relevance">Relevance</a>' in html
+    years = [int(y[:4]) for y in re.findall(r'<time datetime="([^"]+)"', html)]
+    assert years == sorted(years, reverse=True) and len(years) >= 8
+    oldest = client.get("/", params={"q": "china", "sort": "oldest"}).text
+    dates = re.findall(r'<time datetime="(\d{4}-\d\d-\d\d)"', oldest)
+    assert dates == sorted(dates)
+
+
+def test_did_you_mean(client):
+    html = client.get("/", params={"q": "sesme credt"}).text
+    assert (
+        'Showing results for <a href="/?q=sesame+credit"><strong>sesame credit</strong></a>' in html
+    )
+    assert "<q>sesme credt</q>, matched fewer articles" in html
+    assert 'value="sesme credt"' in html  # the box keeps what was typed
+    assert "Insights into Sesame Credit" in html
+
+
+def test_article_page_lists_similar_articles(client):
+    hit = client.get("/api/search", params={"q": "social credit blacklist"}).json()["hits"][0]
+    html = client.get(f"/articles/{hit['id']}").text
+    section = html[html.index("<h2>Similar articles</h2>") :]
+    titles = [
+        unescape(t) for t in re.findall(r'<a href="/articles/[0-9a-f]{12}">([^<]*)</a>', section)
+    ]
+    assert titles[0] == "Insights into Sesame Credit & Top 5 Ways to Use a High Sesame Score"
+    assert OPEN_SESAME not in titles and len(titles) == 5

@@ -14,6 +14,13 @@
   let shownQuery = currentInput()?.value.trim() ?? "";
   let shownUrl = window.location.pathname + window.location.search;
 
+  // On a narrow screen the filters sit above the results: fold them so the results come first.
+  function foldFiltersOnNarrowScreens() {
+    const facets = document.getElementById("facets");
+    if (facets && window.matchMedia("(max-width: 820px)").matches) facets.open = false;
+  }
+  foldFiltersOnNarrowScreens();
+
   function currentInput() {
     return document.getElementById("q");
   }
@@ -63,6 +70,7 @@
       box.focus();
       box.setSelectionRange(start, start);
     }
+    foldFiltersOnNarrowScreens();
     document.title = doc.title;
     const home = window.location.search === "";
     if (home) history.pushState(null, "", url);
