@@ -20,27 +20,22 @@ from dataclasses import dataclass, field
 from whoosh import query, scoring
 
 from searchkit.models import ScorePart
+from searchkit.schema import FIELD_BOOSTS
 
 
 @dataclass(frozen=True, slots=True)
 class RankingParams:
-    k1: float = 1.2
+    """Ranking weights; the defaults are the values measured best (docs/benchmarks.md)."""
+
+    k1: float = 0.9
     b: float = 0.75
     field_b: dict[str, float] = field(default_factory=dict)  # per-field b, e.g. {"title": 0.3}
-    boosts: dict[str, float] = field(
-        default_factory=lambda: {
-            "title": 3.0,
-            "summary": 2.0,
-            "body": 1.0,
-            "authors": 1.5,
-            "exact": 0.0,
-        }
-    )
+    boosts: dict[str, float] = field(default_factory=lambda: dict(FIELD_BOOSTS))
     idf: str = (
         "lucene"  # "lucene": log(1 + (N - df + .5) / (df + .5)); "classic": log(N / (df + 1)) + 1
     )
-    proximity: float = 0.0  # weight of the proximity bonus (0 switches it off)
-    proximity_window: int = 5  # words apart at most for a pair to count
+    proximity: float = 0.5  # weight of the proximity bonus (0 switches it off)
+    proximity_window: int = 3  # words apart at most for a pair to count
     rerank_depth: int = 100
 
     def weighting(self) -> scoring.WeightingModel:

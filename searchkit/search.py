@@ -218,7 +218,7 @@ class Searcher:
 
     def parse(self, text: str, *, any_word: bool = False) -> query.Query:
         q = _parse(self._any_parser if any_word else self._parser, text)
-        return self._expand_cjk_chars(q)
+        return self._expand_cjk_chars(_without_exact_phrases(q))
 
     def search(
         self,
@@ -635,6 +635,19 @@ def ranking_stem(word: str) -> str:
     from searchkit.analysis import stem
 
     return stem(word)
+
+
+def _without_exact_phrases(q: query.Query) -> query.Query:
+    """Phrases are matched on the stemmed fields: ``exact`` keeps no word positions."""
+
+    def rewrite(node: query.Query) -> query.Query:
+        if isinstance(node, query.Phrase) and node.fieldname == "exact":
+            return query.NullQuery
+        if node.is_leaf():
+            return node
+        return node.apply(rewrite)
+
+    return rewrite(q).normalize()
 
 
 def _join_bigrams(words: list[str]) -> str:
