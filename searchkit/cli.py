@@ -8,8 +8,10 @@ imported inside the commands that need them, so `search` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -101,17 +103,22 @@ def ensure_default_index(store: IndexStore, explicit: bool) -> None:
             meta = store.meta()
         except StoreError:
             meta = {}
-        from_seeds = meta.get("roots") == [str(seeds.resolve())]
+        from_seeds = meta.get("roots") == [os.path.abspath(seeds)]
         if not store.is_current_schema():
             reason = "the index is from another searchkit version"
         elif from_seeds and _newest_mtime(seeds) > _built_mtime(store):
             reason = "seeds/ changed since the last build"
     if reason is None:
         return
-    from searchkit.indexing import build_index
+    from searchkit.indexing import Progress, update_index
 
     note(f"{reason}; indexing {DEFAULT_CORPUS}/ into {store.path}/ …")
-    report = build_index([seeds], store, on_wait=lambda pid: note("waiting for another indexer…"))
+    report = update_index(
+        [seeds],
+        store,
+        rebuild=not store.is_current_schema(),
+        progress=Progress(on_wait=lambda pid: note("waiting for another indexer…")),
+    )
     note(
         f"indexed {report.articles} articles ({report.distinct} distinct) "
         f"from {report.files} files in {report.seconds:.1f} s"
@@ -156,42 +163,105 @@ def _parse_day(value: str | None, option: str, end: bool) -> Any:
 def index_cmd(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Files or folders to index [default: seeds/].", show_default=False),
+        typer.Argument(
+            help="Files or folders to add or re-scan [default: the folders the index already "
+            "covers; seeds/ for a new index].",
+            show_default=False,
+        ),
     ] = None,
     index: IndexOpt = None,
+    rebuild: Annotated[
+        bool,
+        typer.Option("--rebuild", help="Start over: index only PATHS (or the remembered roots)."),
+    ] = False,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="Only files matching this glob (repeatable)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Skip files and folders matching this glob (repeatable)."),
+    ] = None,
+    max_size: Annotated[
+        str | None,
+        typer.Option("--max-size", help="Skip files larger than this (e.g. 20MB) [default: 50MB]."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Processes reading files [default: one per core]."),
+    ] = None,
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 3 when any file was skipped.")
+    ] = False,
     no_wait: Annotated[
         bool, typer.Option("--no-wait", help="Fail instead of waiting for another indexer.")
     ] = False,
 ) -> None:
-    """Build the index from PATHS (replacing what the index held)."""
-    from searchkit.indexing import build_index
+    """Add PATHS to the index, or bring it up to date: only new and changed files are read."""
+    from searchkit.indexing import Progress, update_index
+    from searchkit.progress import ProgressBar, summary_text
+    from searchkit.sources import Filters
 
-    roots = paths or [Path(DEFAULT_CORPUS)]
     store = _store(index)
-    try:
-        report = build_index(
-            roots,
-            store,
-            wait=not no_wait,
-            on_wait=lambda pid: quiet or note(f"waiting for another indexer (pid {pid})…"),
+    filters = None
+    if include is not None or exclude is not None or max_size is not None:
+        remembered = _remembered_options(store)
+        filters = Filters(
+            include=tuple(include if include is not None else remembered.get("include") or ()),
+            exclude=tuple(exclude if exclude is not None else remembered.get("exclude") or ()),
+            max_bytes=_parse_size(max_size)
+            if max_size is not None
+            else remembered.get("max_bytes"),
         )
+
+    def waiting(pid: str) -> None:
+        if not quiet:
+            note(f"waiting for another indexer (pid {pid}) to finish…")
+
+    show_bar = not (quiet or as_json) and sys.stderr.isatty()
+    bar = ProgressBar(sys.stderr) if show_bar else None
+    progress = bar.callbacks(on_wait=waiting) if bar else Progress(on_wait=waiting)
+    try:
+        with bar or contextlib.nullcontext():
+            report = update_index(
+                paths or [],
+                store,
+                rebuild=rebuild,
+                filters=filters,
+                wait=not no_wait,
+                progress=progress,
+                workers=workers,
+                default_roots=[DEFAULT_CORPUS],
+            )
     except StoreError as exc:
         fail(str(exc))
     if as_json:
         emit_json(report.as_dict())
     elif not quiet:
-        typer.echo(
-            f"Indexed {report.articles} articles ({report.distinct} distinct, "
-            f"{report.duplicate_clusters} duplicate "
-            f"{'cluster' if report.duplicate_clusters == 1 else 'clusters'}) "
-            f"from {report.files} files in {report.seconds:.1f} s into {store.path}/"
+        typer.echo(summary_text(report, str(store.path)))
+    if strict and report.skipped:
+        note(f"{len(report.skipped)} files skipped (--strict)")
+        raise typer.Exit(3)
+
+
+def _remembered_options(store: IndexStore) -> dict[str, Any]:
+    try:
+        return store.meta().get("options") or {} if store.exists() else {}
+    except StoreError:
+        return {}
+
+
+def _parse_size(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*", text, re.IGNORECASE)
+    if not match:
+        raise typer.BadParameter(
+            f"{text!r} is not a size like 20MB or 500k", param_hint="--max-size"
         )
-        if report.skipped:
-            typer.echo(f"Skipped {len(report.skipped)} files:")
-            for skip in report.skipped:
-                typer.echo(f"  {skip.relpath}: {skip.reason}")
+    units = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+    unit = (match.group(2) or "").lower()[:1]
+    return int(float(match.group(1)) * units[unit])
 
 
 @app.command("search")

@@ -1,24 +1,57 @@
-"""Stage 5 — index: ``Corpus`` -> a published Whoosh generation (see ``store`` for the on-disk story).
+"""Stage 5 — index: the files under the index's roots -> a published Whoosh generation, incrementally.
 
-One Whoosh document per article copy (duplicates included, so nothing is lost and any copy can be
-shown), each carrying its duplicate cluster id so search can collapse copies at query time; plus one
-``kind="file"`` record per source file.
+What a run does (``update_index``):
+1. Work out the roots: the index remembers the folders and files it covers (in ``searchkit.json``);
+   paths given on the command line are added to them (or, with ``rebuild``, replace them).
+2. ``discover`` the files under the roots being scanned, and compare each with the file manifest
+   stored in the index: same size and mtime -> unchanged, not read. Otherwise the file is read and
+   hashed; the same content hash -> unchanged after all (only its mtime is updated).
+3. Read, split and fingerprint the new and changed files in a process pool (``pipeline``).
+4. Cluster duplicates over every article (the stored fingerprints of unchanged ones plus the new
+   ones; clustering is cheap and deterministic, so the result equals a full rebuild's) and note
+   which stored articles' cluster facts changed.
+5. Write a new generation copy-on-write: the live generation's segment files are hard-linked into a
+   new folder (Whoosh never rewrites a segment file), one Whoosh writer deletes the articles of
+   removed and changed files, re-adds the stored articles whose clusters changed, adds the new
+   articles, and commits; then ``store.publish`` switches CURRENT to it. Readers keep the old
+   generation until they refresh; a run killed at any point leaves the old one live.
+
+The index holds, besides one document per article copy: one ``kind="file"`` document per source
+(its digest, size, mtime and article ids) and two ``kind="manifest"`` documents — the file manifest
+(every file's size, mtime, digest, encoding, article ids or skip reason) and the dedup table (every
+article's fingerprint, completeness rank and cluster facts). They commit atomically with the
+articles they describe, and a re-run reads them as two stored documents instead of one per file
+(100k per-file documents take ~4 s to read; see docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from searchkit.dedup import DEFAULT_THRESHOLD, Fingerprint
-from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile
-from searchkit.pipeline import Corpus, FileResult, ingest
+from searchkit.dedup import (
+    DEFAULT_THRESHOLD,
+    DedupItem,
+    Fingerprint,
+    cluster_items,
+    item_of,
+)
+from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile, SourceFile
+from searchkit.pipeline import FileResult, read_files
 from searchkit.schema import facet_value
+from searchkit.sources import Filters, Root, discover, make_root
 from searchkit.store import IndexStore, StoreError
+
+FILES_MANIFEST_ID = "manifest:files"
+DEDUP_MANIFEST_ID = "manifest:dedup"
+MANIFEST_VERSION = 1
+DEFAULT_WRITER_MB = 256
 
 
 class NothingToIndex(StoreError):
@@ -27,12 +60,23 @@ class NothingToIndex(StoreError):
 
 @dataclass(slots=True)
 class BuildReport:
-    files: int
-    articles: int
-    distinct: int
-    duplicate_clusters: int
+    """What a run did, for the summary line, ``--json`` and ``searchkit stats``."""
+
+    files: int  # files the index holds articles from, after the run
+    articles: int  # article copies in the index
+    distinct: int  # distinct stories (duplicate clusters counted once)
+    duplicate_clusters: int  # clusters of two or more copies
     skipped: list[SkippedFile] = field(default_factory=list)
     seconds: float = 0.0
+    files_seen: int = 0  # indexable files found under the scanned roots
+    files_read: int = 0  # of those, read this run (new or changed by size/mtime)
+    files_unchanged: int = 0
+    files_removed: int = 0
+    articles_added: int = 0
+    articles_updated: int = 0  # stored articles re-written because their duplicate cluster changed
+    articles_removed: int = 0
+    changed: bool = True  # False when nothing had to be written
+    roots: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,9 +84,38 @@ class BuildReport:
             "articles": self.articles,
             "distinct_articles": self.distinct,
             "duplicate_clusters": self.duplicate_clusters,
+            "files_seen": self.files_seen,
+            "files_read": self.files_read,
+            "files_unchanged": self.files_unchanged,
+            "files_removed": self.files_removed,
+            "articles_added": self.articles_added,
+            "articles_updated": self.articles_updated,
+            "articles_removed": self.articles_removed,
+            "changed": self.changed,
+            "roots": self.roots,
             "skipped": [{"source": s.relpath, "reason": s.reason} for s in self.skipped],
             "seconds": round(self.seconds, 3),
         }
+
+
+@dataclass(slots=True)
+class Progress:
+    """Callbacks a front end (the CLI's progress bar) may hook into; all optional."""
+
+    on_scan: Callable[[int], None] | None = None  # files found so far (every 1000)
+    on_start: Callable[[int], None] | None = None  # files to read this run
+    on_file: Callable[[FileResult], None] | None = None  # one file read
+    on_wait: Callable[[str], None] | None = None  # another indexer holds the lock (its pid)
+    on_stage: Callable[[str], None] | None = None  # "dedup", "write", "commit"
+
+
+@dataclass(slots=True)
+class _Stored:
+    """What the live generation knows: its file manifest and dedup table."""
+
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    items: dict[str, DedupItem] = field(default_factory=dict)
+    states: dict[str, str] = field(default_factory=dict)  # article id -> cluster-facts digest
 
 
 def build_index(
@@ -53,19 +126,70 @@ def build_index(
     wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
     on_file: Callable[[FileResult], None] | None = None,
+    workers: int | None = None,
 ) -> BuildReport:
-    """Read ``roots`` and publish a fresh index generation. The old one stays live until the end."""
+    """Index exactly ``roots``, starting over (``searchkit index --rebuild PATH…``)."""
+    return update_index(
+        roots,
+        store,
+        rebuild=True,
+        threshold=threshold,
+        wait=wait,
+        progress=Progress(on_wait=on_wait, on_file=on_file),
+        workers=workers,
+    )
+
+
+def update_index(
+    paths: Iterable[str | os.PathLike[str]] = (),
+    store: IndexStore | None = None,
+    *,
+    rebuild: bool = False,
+    filters: Filters | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    wait: bool = True,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    default_roots: Iterable[str | os.PathLike[str]] = (),
+) -> BuildReport:
+    """Bring the index up to date with ``paths`` (plus the roots it remembers); see module doc.
+
+    ``paths`` empty: re-scan the remembered roots (``default_roots`` for an index that has none).
+    ``filters`` None: keep the include/exclude/size-cap options the index remembers.
+    """
     started = time.perf_counter()
-    roots = [os.fspath(r) for r in roots]
-    with store.writing(wait=wait, on_wait=on_wait):
-        corpus = ingest(roots, threshold=threshold, on_file=on_file)
-        if not corpus.articles:
-            reasons = "; ".join(f"{s.relpath}: {s.reason}" for s in corpus.skipped[:3])
-            kept = " (the existing index was left as it was)" if store.exists() else ""
-            raise NothingToIndex(
-                f"no articles found in {', '.join(roots)}{f' ({reasons})' if reasons else ''}{kept}"
-            )
-        report = _publish(store, corpus, roots, threshold)
+    store = store or IndexStore()
+    progress = progress or Progress()
+    given = [os.path.abspath(os.fspath(p)) for p in paths]
+    with store.writing(wait=wait, on_wait=progress.on_wait):
+        live = store.current() if store.is_current_schema() else None
+        old_meta = _safe_meta(store)
+        if filters is None:
+            filters = _filters_from(old_meta.get("options") or {})
+        plan = _plan_roots(
+            given, old_meta, rebuild=rebuild, default=[os.fspath(p) for p in default_roots]
+        )
+        stored = _Stored() if (rebuild or live is None) else _load_stored(store)
+        report, gen = _run(store, live, stored, plan, filters, threshold, progress, workers)
+        meta_changed = _meta_changed(old_meta, plan, filters, report)
+        if gen is None and (meta_changed or rebuild or live is None):
+            if report.articles == 0:
+                reasons = "; ".join(f"{s.relpath}: {s.reason}" for s in report.skipped[:3])
+                kept = " (the existing index was left as it was)" if store.exists() else ""
+                names = ", ".join(given or plan.scan_paths) or "(no paths)"
+                raise NothingToIndex(
+                    f"no articles found in {names}{f' ({reasons})' if reasons else ''}{kept}"
+                )
+            if live is not None:  # only the roots, options or skips changed: same articles
+                from searchkit.store import link_generation
+
+                gen = store.new_generation()
+                link_generation(live, gen)
+        if gen is not None:
+            store.write_meta(gen, _meta(plan, filters, threshold, report))
+            store.publish(gen)
+        report.changed = gen is not None
+    report.roots = [r.path for r in plan.roots]
     report.seconds = time.perf_counter() - started
     return report
 
@@ -76,61 +200,403 @@ def write_articles(
     """Publish an index of ready-made articles, each its own story (no duplicate detection).
 
     For collections whose documents come already split and judged one by one (``evaluate``).
+    Such an index has no file manifest: indexing folders into it later starts it over.
     """
+    from whoosh import index as whoosh_index
+
     from searchkit.dedup import fingerprint
+    from searchkit.schema import build_schema
 
     started = time.perf_counter()
-    corpus = Corpus(
-        articles=list(articles),
-        fingerprints=[fingerprint(a.body) for a in articles],
-        clusters=[DuplicateCluster(a.id, a.id, []) for a in articles],
-    )
+    roots = [os.fspath(r) for r in roots]
     with store.writing():
-        report = _publish(store, corpus, [os.fspath(r) for r in roots], 1.0)
+        gen = store.new_generation()
+        ix = whoosh_index.create_in(os.fspath(gen), build_schema())
+        writer = ix.writer(limitmb=DEFAULT_WRITER_MB)
+        try:
+            for article in articles:
+                alone = DuplicateCluster(article.id, article.id, [])
+                writer.add_document(**article_document(article, fingerprint(article.body), alone))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        report = BuildReport(
+            files=0, articles=len(articles), distinct=len(articles), duplicate_clusters=0
+        )
+        store.write_meta(
+            gen,
+            {
+                "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "roots": [os.path.abspath(r) for r in roots],
+                "threshold": 1.0,
+                **report.as_dict(),
+            },
+        )
+        store.publish(gen)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _publish(store: IndexStore, corpus: Corpus, roots: list[str], threshold: float) -> BuildReport:
-    gen = store.new_generation()
-    _write_generation(gen, corpus)
+# --- 1. roots ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _RootPlan:
+    roots: list[Root]  # every root the index covers after this run
+    scan: list[Root]  # the ones walked this run
+    dropped_labels: list[str]  # roots replaced by a folder that contains them
+
+    @property
+    def scan_paths(self) -> list[str]:
+        return [r.path for r in self.scan]
+
+
+def _plan_roots(
+    given: list[str], old_meta: dict[str, Any], *, rebuild: bool, default: list[str]
+) -> _RootPlan:
+    remembered = [Root(r["path"], r["label"]) for r in old_meta.get("root_labels") or []]
+    if not remembered:  # an index from before roots had labels
+        taken: list[str] = []
+        for path in old_meta.get("roots") or []:
+            root = make_root(path, taken)
+            taken.append(root.label)
+            remembered.append(root)
+    if rebuild:
+        paths = given or [r.path for r in remembered] or [os.path.abspath(p) for p in default]
+        roots: list[Root] = []
+        for path in _dedupe_nested(paths):
+            roots.append(make_root(path, [r.label for r in roots]))
+        return _RootPlan(roots, list(roots), [])
+    if not given:
+        if remembered:
+            return _RootPlan(remembered, list(remembered), [])
+        given = [os.path.abspath(p) for p in default]
+    roots = list(remembered)
+    scan: list[Root] = []
+    dropped: list[str] = []
+    for path in _dedupe_nested(given):
+        owner = next((r for r in roots if _contains(r.path, path)), None)
+        if owner is not None:  # inside a root we have: re-scan that root
+            if owner not in scan:
+                scan.append(owner)
+            continue
+        inner = [r for r in roots if _contains(path, r.path)]
+        for r in inner:  # a new folder around roots we have replaces them
+            roots.remove(r)
+            dropped.append(r.label)
+        root = make_root(path, [r.label for r in roots])
+        roots.append(root)
+        scan.append(root)
+    return _RootPlan(roots, scan, dropped)
+
+
+def _dedupe_nested(paths: list[str]) -> list[str]:
+    unique = list(dict.fromkeys(os.path.abspath(p) for p in paths))
+    return [p for p in unique if not any(q != p and _contains(q, p) for q in unique)]
+
+
+def _contains(outer: str, inner: str) -> bool:
+    return inner == outer or inner.startswith(outer.rstrip("/") + "/")
+
+
+def _filters_from(options: dict[str, Any]) -> Filters:
+    return Filters(
+        include=tuple(options.get("include") or ()),
+        exclude=tuple(options.get("exclude") or ()),
+        max_bytes=options.get("max_bytes"),
+    )
+
+
+# --- 2-5. the run -----------------------------------------------------------------------------------
+
+
+def _run(
+    store: IndexStore,
+    live: Path | None,
+    stored: _Stored,
+    plan: _RootPlan,
+    filters: Filters,
+    threshold: float,
+    progress: Progress,
+    workers: int | None,
+) -> tuple[BuildReport, Path | None]:
+    from searchkit.extract import DEFAULT_MAX_BYTES
+
+    max_bytes = filters.max_bytes or DEFAULT_MAX_BYTES
+    walk_filters = Filters(filters.include, filters.exclude, max_bytes)
+    # --- discover and compare with the manifest
+    found: list[SourceFile] = []
+    skipped: list[SkippedFile] = []
+    missing_roots: set[str] = set()
+    for item in discover(plan.scan, walk_filters, skip_paths=[store.path]):
+        if isinstance(item, SkippedFile):
+            skipped.append(item)
+            if any(item.relpath == r.label for r in plan.scan):
+                missing_roots.add(item.relpath)
+        else:
+            found.append(item)
+            if progress.on_scan and len(found) % 1000 == 0:
+                progress.on_scan(len(found))
+    seen = {f.relpath for f in found}
+    files = dict(stored.files)
+    to_read: list[SourceFile] = []
+    unchanged = 0
+    for source in found:
+        record = files.get(source.relpath)
+        if record is not None and record.size == source.size and record.mtime == source.mtime:
+            unchanged += 1
+            if record.skipped:
+                skipped.append(SkippedFile(source.relpath, record.skipped))
+        else:
+            to_read.append(source)
+    # Files the manifest has under a scanned root (or a dropped one) that are gone or filtered out.
+    # A root that is missing altogether keeps its articles: an unmounted drive is not a deletion.
+    scanned = [r for r in plan.scan if r.label not in missing_roots]
+    gone = [
+        rel
+        for rel in files
+        if rel not in seen
+        and (
+            any(r.owns(rel) for r in scanned)
+            or any(rel == d or rel.startswith(d + "/") for d in plan.dropped_labels)
+        )
+    ]
+    for label in missing_roots:
+        kept = sum(1 for rel in files if rel == label or rel.startswith(label + "/"))
+        if kept:
+            skipped = [s for s in skipped if s.relpath != label]
+            skipped.append(
+                SkippedFile(
+                    label,
+                    f"not found; its {kept} files stay indexed until it is back or "
+                    "the index is rebuilt",
+                )
+            )
+
+    # --- read what is new or changed
+    if progress.on_start:
+        progress.on_start(len(to_read))
+    removed_ids: set[str] = set()
+    new_results: list[FileResult] = []
+    touched = 0
+    manifest_dirty = False  # a record changed without any article changing (a new bad file)
+    for rel in gone:
+        removed_ids.update(files.pop(rel).article_ids)
+    known = {s.relpath: files[s.relpath].digest for s in to_read if s.relpath in files}
+    for result in read_files(to_read, max_bytes=max_bytes, known_digests=known, workers=workers):
+        if progress.on_file:
+            progress.on_file(result)
+        rel = result.relpath
+        old = files.get(rel)
+        if result.unchanged and old is not None:
+            old.size, old.mtime = result.source.size, result.source.mtime
+            touched += 1
+            if old.skipped:
+                skipped.append(SkippedFile(rel, old.skipped))
+            continue
+        if old is not None:
+            removed_ids.update(old.article_ids)
+        if result.skipped is not None:
+            skipped.append(result.skipped)
+            if result.record is not None:  # remembered, so an unchanged bad file is not re-read
+                files[rel] = result.record
+                manifest_dirty = True
+            else:
+                files.pop(rel, None)
+            continue
+        assert result.record is not None
+        files[rel] = result.record
+        new_results.append(result)
+
+    new_articles = [a for r in new_results for a in r.articles]
+    new_ids = {a.id for a in new_articles}
+    changed_files = bool(gone or new_results or removed_ids)
     report = BuildReport(
-        files=len(corpus.files),
-        articles=len(corpus.articles),
-        distinct=len(corpus.clusters),
-        duplicate_clusters=sum(1 for c in corpus.clusters if c.duplicates),
-        skipped=corpus.skipped,
+        files=0,
+        articles=0,
+        distinct=0,
+        duplicate_clusters=0,
+        skipped=sorted(skipped, key=lambda s: s.relpath),
+        files_seen=len(found),
+        files_read=len(to_read),
+        files_unchanged=unchanged + touched,
+        files_removed=len(gone),
     )
-    store.write_meta(
+
+    # --- cluster
+    if progress.on_stage:
+        progress.on_stage("dedup")
+    items = {i: item for i, item in stored.items.items() if i not in removed_ids}
+    for result in new_results:
+        for article, fp in zip(result.articles, result.fingerprints, strict=True):
+            items[article.id] = item_of(article, fp)
+    ordered = [items[k] for k in sorted(items)]
+    clusters = cluster_items(ordered, threshold) if (changed_files or not stored.items) else None
+    if clusters is None:
+        cluster_of = {}
+        states = dict(stored.states)
+        rewrite: list[str] = []
+        report.changed = touched > 0 or manifest_dirty
+    else:
+        cluster_of = _cluster_lookup(clusters)
+        states = {i: _state_key(cluster_of[i]) for i in items}
+        rewrite = sorted(
+            i
+            for i in items
+            if i not in new_ids and i in stored.states and stored.states[i] != states[i]
+        )
+        report.changed = changed_files or touched > 0 or manifest_dirty or bool(rewrite)
+    report.articles = len(items)
+    report.files = sum(1 for r in files.values() if r.article_ids)
+    if clusters is not None:
+        report.distinct = len(clusters)
+        report.duplicate_clusters = sum(1 for c in clusters if c.duplicates)
+    else:
+        report.distinct = _count_distinct(stored)
+        report.duplicate_clusters = _count_dup_clusters(stored)
+    report.articles_added = len(new_ids - set(stored.items))
+    report.articles_removed = len(removed_ids - new_ids)
+    report.articles_updated = len(rewrite) + len(new_ids & set(stored.items))
+    if not report.changed or not items:
+        return report, None
+
+    # --- write a new generation
+    if progress.on_stage:
+        progress.on_stage("write")
+    gen = store.new_generation()
+    _write(
         gen,
-        {
-            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "roots": [os.path.abspath(r) for r in roots],
-            "threshold": threshold,
-            **report.as_dict(),
-        },
+        live if stored.files or stored.items else None,
+        files,
+        items,
+        states,
+        cluster_of,
+        new_results,
+        removed_ids | set(rewrite),
+        rewrite,
+        [rel for rel in gone] + [r.relpath for r in new_results] + _skipped_now(files, stored),
+        progress,
     )
-    store.publish(gen)
-    return report
+    return report, gen
 
 
-def _write_generation(gen: os.PathLike[str], corpus: Corpus) -> None:
+def _skipped_now(files: dict[str, FileRecord], stored: _Stored) -> list[str]:
+    """Files whose per-file document must go: they were indexed before and are skipped now."""
+    return [
+        rel
+        for rel, rec in files.items()
+        if not rec.article_ids and rel in stored.files and stored.files[rel].article_ids
+    ]
+
+
+def _count_distinct(stored: _Stored) -> int:
+    return len({state.split("|", 1)[0] for state in stored.states.values()})
+
+
+def _count_dup_clusters(stored: _Stored) -> int:
+    sizes: dict[str, int] = {}
+    for state in stored.states.values():
+        cluster = state.split("|", 1)[0]
+        sizes[cluster] = sizes.get(cluster, 0) + 1
+    return sum(1 for n in sizes.values() if n > 1)
+
+
+def _write(
+    gen: Path,
+    live: Path | None,
+    files: dict[str, FileRecord],
+    items: dict[str, DedupItem],
+    states: dict[str, str],
+    cluster_of: dict[str, DuplicateCluster],
+    new_results: list[FileResult],
+    delete_ids: set[str],
+    rewrite: list[str],
+    file_docs_to_replace: list[str],
+    progress: Progress,
+) -> None:
     from whoosh import index as whoosh_index
 
     from searchkit.schema import build_schema
+    from searchkit.store import link_generation
 
-    ix = whoosh_index.create_in(os.fspath(gen), build_schema())
-    writer = ix.writer(limitmb=256)
+    if live is not None:
+        link_generation(live, gen)
+        ix = whoosh_index.open_dir(os.fspath(gen))
+    else:
+        ix = whoosh_index.create_in(os.fspath(gen), build_schema())
+    # Articles whose cluster changed are re-added from what the index stores about them.
+    rewritten: list[tuple[Article, Fingerprint]] = []
+    if rewrite:
+        with ix.searcher() as searcher:
+            for article_id in rewrite:
+                stored = searcher.document(id=article_id, kind="article")
+                if stored is not None:
+                    rewritten.append((article_from_stored(stored), items[article_id].fingerprint))
+    writer = ix.writer(limitmb=DEFAULT_WRITER_MB)
     try:
-        cluster_of = _cluster_lookup(corpus.clusters)
-        for article, fp in zip(corpus.articles, corpus.fingerprints, strict=True):
+        if live is not None:
+            for article_id in delete_ids:
+                writer.delete_by_term("id", article_id)
+            for rel in file_docs_to_replace:
+                writer.delete_by_term("id", "file:" + rel)
+            writer.delete_by_term("id", FILES_MANIFEST_ID)
+            writer.delete_by_term("id", DEDUP_MANIFEST_ID)
+        for article, fp in rewritten:
             writer.add_document(**article_document(article, fp, cluster_of[article.id]))
-        for record in corpus.files:
-            writer.add_document(**file_document(record))
+        for result in new_results:
+            for article, fp in zip(result.articles, result.fingerprints, strict=True):
+                writer.add_document(**article_document(article, fp, cluster_of[article.id]))
+            assert result.record is not None
+            writer.add_document(**file_document(result.record))
+        if progress.on_stage:
+            progress.on_stage("commit")
+        writer.add_document(**_files_manifest_document(files))
+        writer.add_document(**_dedup_manifest_document(items, states))
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
+
+
+def _meta_changed(
+    old_meta: dict[str, Any], plan: _RootPlan, filters: Filters, report: BuildReport
+) -> bool:
+    new = _meta(plan, filters, DEFAULT_THRESHOLD, report)
+    keys = ("root_labels", "options", "skipped")
+    return any(old_meta.get(k) != new.get(k) for k in keys)
+
+
+def _meta(
+    plan: _RootPlan, filters: Filters, threshold: float, report: BuildReport
+) -> dict[str, Any]:
+    summary = report.as_dict()
+    return {
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "roots": [r.path for r in plan.roots],
+        "root_labels": [{"path": r.path, "label": r.label} for r in plan.roots],
+        "options": {
+            "include": list(filters.include),
+            "exclude": list(filters.exclude),
+            "max_bytes": filters.max_bytes,
+        },
+        "threshold": threshold,
+        "files": report.files,
+        "articles": report.articles,
+        "distinct_articles": report.distinct,
+        "duplicate_clusters": report.duplicate_clusters,
+        "skipped": summary["skipped"],
+    }
+
+
+def _safe_meta(store: IndexStore) -> dict[str, Any]:
+    try:
+        return store.meta() if store.exists() else {}
+    except StoreError:
+        return {}
+
+
+# --- documents --------------------------------------------------------------------------------------
 
 
 def _cluster_lookup(clusters: list[DuplicateCluster]) -> dict[str, DuplicateCluster]:
@@ -140,6 +606,13 @@ def _cluster_lookup(clusters: list[DuplicateCluster]) -> dict[str, DuplicateClus
         for ref in cluster.duplicates:
             lookup[ref.id] = cluster
     return lookup
+
+
+def _state_key(cluster: DuplicateCluster) -> str:
+    """The cluster facts an article's document carries; a change means re-writing the document."""
+    refs = ";".join(f"{d.id}:{d.source}:{d.similarity}" for d in cluster.duplicates)
+    digest = hashlib.sha1(refs.encode()).hexdigest()[:16]
+    return f"{cluster.cluster_id}|{cluster.canonical}|{len(cluster.duplicates)}|{digest}"
 
 
 def article_document(
@@ -197,6 +670,27 @@ def article_document(
     return doc
 
 
+def article_from_stored(stored: dict[str, Any]) -> Article:
+    """The ``Article`` a stored document was made from (for re-writing it with new cluster facts)."""
+    meta = stored["meta"]
+    return Article(
+        source=stored["source"],
+        position=meta["position"],
+        title=stored["title"],
+        body=stored["body"],
+        title_derived=meta["title_derived"],
+        summary=stored.get("summary") or None,
+        authors=list(meta["authors"]),
+        date=dt.date.fromisoformat(meta["date"]) if meta.get("date") else None,
+        year=meta.get("year"),
+        site=meta.get("site"),
+        category=meta.get("category"),
+        tags=list(meta.get("tags") or []),
+        url=meta.get("url"),
+        lang=meta.get("lang"),
+    )
+
+
 def file_document(record: FileRecord) -> dict[str, Any]:
     return {
         "kind": "file",
@@ -210,3 +704,66 @@ def file_document(record: FileRecord) -> dict[str, Any]:
             "article_ids": record.article_ids,
         },
     }
+
+
+def _files_manifest_document(files: dict[str, FileRecord]) -> dict[str, Any]:
+    table = {
+        rel: (r.size, r.mtime, r.digest, r.encoding, r.article_ids, r.skipped)
+        for rel, r in files.items()
+    }
+    return {
+        "kind": "manifest",
+        "id": FILES_MANIFEST_ID,
+        "meta": {"version": MANIFEST_VERSION, "files": table},
+    }
+
+
+def _dedup_manifest_document(items: dict[str, DedupItem], states: dict[str, str]) -> dict[str, Any]:
+    import numpy as np
+
+    ids = sorted(items)
+    rows = [items[i] for i in ids]
+    signatures = (
+        np.stack([r.fingerprint.signature for r in rows]).astype("<u4").tobytes() if rows else b""
+    )
+    return {
+        "kind": "manifest",
+        "id": DEDUP_MANIFEST_ID,
+        "meta": {
+            "version": MANIFEST_VERSION,
+            "ids": ids,
+            "sources": [r.source for r in rows],
+            "positions": [r.position for r in rows],
+            "ranks": [r.rank for r in rows],
+            "hashes": [r.fingerprint.content_hash for r in rows],
+            "shingles": [r.fingerprint.shingles for r in rows],
+            "signatures": signatures,
+            "states": [states[i] for i in ids],
+        },
+    }
+
+
+def _load_stored(store: IndexStore) -> _Stored:
+    """The manifest and dedup table of the live generation (empty when it has none)."""
+    import numpy as np
+
+    from searchkit.dedup import NUM_PERM
+
+    ix = store.open()
+    stored = _Stored()
+    with ix.searcher() as searcher:
+        files_doc = searcher.document(id=FILES_MANIFEST_ID)
+        dedup_doc = searcher.document(id=DEDUP_MANIFEST_ID)
+    if not files_doc or not dedup_doc:
+        return stored  # an index written before manifests existed: read everything again
+    for rel, (size, mtime, digest, encoding, ids, skipped) in files_doc["meta"]["files"].items():
+        stored.files[rel] = FileRecord(rel, size, mtime, digest, encoding, list(ids), skipped)
+    meta = dedup_doc["meta"]
+    sigs = np.frombuffer(meta["signatures"], dtype="<u4").reshape(-1, NUM_PERM)
+    for k, article_id in enumerate(meta["ids"]):
+        fp = Fingerprint(meta["hashes"][k], sigs[k].copy(), meta["shingles"][k])
+        stored.items[article_id] = DedupItem(
+            article_id, meta["sources"][k], meta["positions"][k], tuple(meta["ranks"][k]), fp
+        )
+        stored.states[article_id] = meta["states"][k]
+    return stored

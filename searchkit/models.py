@@ -86,6 +86,7 @@ class FileRecord:
     digest: str
     encoding: str
     article_ids: list[str] = field(default_factory=list)
+    skipped: str | None = None  # why it gave no articles (remembered so it is not read again)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,88 +1,175 @@
-"""Stages 1–4 in a row: paths -> ``Corpus`` (articles, their fingerprints, duplicate clusters, files).
+"""Stages 2–4 for one file, and for many files in parallel: ``SourceFile`` -> ``FileResult``.
 
-discover (``sources``) -> read and decode (``extract``) -> split into articles (``segment``)
--> fingerprint and cluster copies (``dedup``). Indexing (``indexing``) takes the ``Corpus`` from here.
+read the bytes and hash them (``extract``) -> decode -> split into articles (``segment``)
+-> fingerprint each article (``dedup``). ``read_files`` runs that in a process pool — extraction is
+pure Python, so processes, not threads, put both cores to work — and yields the results in the
+order the files were given, for the one Whoosh writer in the parent process (``indexing``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from searchkit.dedup import DEFAULT_THRESHOLD, Fingerprint, find_clusters, fingerprint
-from searchkit.extract import DEFAULT_MAX_BYTES, read_page
-from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile, SourceFile
+from searchkit.dedup import Fingerprint, fingerprint
+from searchkit.extract import DEFAULT_MAX_BYTES, ExtractionError, page_from_bytes, too_large
+from searchkit.models import Article, FileRecord, SkippedFile, SourceFile
 from searchkit.segment import split_articles
-from searchkit.sources import discover
+
+# Below this many files a pool costs more to start than it saves.
+_POOL_MIN_FILES = 16
 
 
 @dataclass(slots=True)
 class FileResult:
     """One file through extract + segment + fingerprint."""
 
-    record: FileRecord | None
+    source: SourceFile
+    record: FileRecord | None  # None when the file could not be read at all (try again next run)
     articles: list[Article] = field(default_factory=list)
     fingerprints: list[Fingerprint] = field(default_factory=list)
     skipped: SkippedFile | None = None
+    unchanged: bool = False  # same bytes as the index already has (only its mtime moved)
+
+    @property
+    def relpath(self) -> str:
+        return self.source.relpath
 
 
-@dataclass(slots=True)
-class Corpus:
-    articles: list[Article] = field(default_factory=list)
-    fingerprints: list[Fingerprint] = field(default_factory=list)
-    files: list[FileRecord] = field(default_factory=list)
-    skipped: list[SkippedFile] = field(default_factory=list)
-    clusters: list[DuplicateCluster] = field(default_factory=list)
+def process_file(
+    source: SourceFile, *, max_bytes: int = DEFAULT_MAX_BYTES, known_digest: str | None = None
+) -> FileResult:
+    """Read, split and fingerprint one file. Never raises for bad content: it becomes a skip.
 
-    def add(self, result: FileResult) -> None:
-        if result.skipped is not None:
-            self.skipped.append(result.skipped)
-        if result.record is not None:
-            self.files.append(result.record)
-            self.articles.extend(result.articles)
-            self.fingerprints.extend(result.fingerprints)
+    With ``known_digest`` (the hash the index has for this file), a file whose bytes did not change
+    is reported ``unchanged`` without being parsed again.
+    """
+    try:
+        data = _read(source, max_bytes)
+    except ExtractionError as exc:
+        return FileResult(source, None, skipped=SkippedFile(source.relpath, str(exc)))
+    digest = hashlib.sha256(data).hexdigest()
+    if known_digest is not None and digest == known_digest:
+        return FileResult(source, None, unchanged=True)
 
+    def skip(reason: str) -> FileResult:
+        # Remembered in the manifest with its digest, so an unchanged bad file is not read again.
+        record = FileRecord(source.relpath, source.size, source.mtime, digest, "", [], reason)
+        return FileResult(source, record, skipped=SkippedFile(source.relpath, reason))
 
-def process_file(source: SourceFile, *, max_bytes: int = DEFAULT_MAX_BYTES) -> FileResult:
-    """Read, split and fingerprint one file. Never raises for bad content: it becomes a skip."""
-    page = read_page(source, max_bytes=max_bytes)
-    if isinstance(page, SkippedFile):
-        return FileResult(None, skipped=page)
+    try:
+        page = page_from_bytes(source, data, digest=digest)
+    except ExtractionError as exc:
+        return skip(str(exc))
+    del data
     try:
         articles = split_articles(page)
     except RecursionError:
-        return FileResult(None, skipped=SkippedFile(source.relpath, "too deeply nested to read"))
+        return skip("too deeply nested to read")
     except Exception as exc:  # a parser tripping on hostile markup must not stop the run
-        reason = f"could not be read as {page.kind} ({type(exc).__name__}: {exc})"
-        return FileResult(None, skipped=SkippedFile(source.relpath, reason[:300]))
+        return skip(f"could not be read as {page.kind} ({type(exc).__name__}: {exc})"[:300])
     if not articles:
-        return FileResult(None, skipped=SkippedFile(source.relpath, "no article text found"))
+        return skip("no article text found")
     record = FileRecord(
         relpath=source.relpath,
         size=source.size,
         mtime=source.mtime,
-        digest=page.digest,
+        digest=digest,
         encoding=page.encoding,
         article_ids=[a.id for a in articles],
     )
-    return FileResult(record, articles, [fingerprint(a.body) for a in articles])
+    return FileResult(source, record, articles, [fingerprint(a.body) for a in articles])
 
 
-def ingest(
-    roots: Iterable[str],
+def _read(source: SourceFile, max_bytes: int) -> bytes:
+    if source.size > max_bytes:
+        raise ExtractionError(too_large(source.size, max_bytes))
+    try:
+        with open(source.path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ExtractionError(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise ExtractionError(too_large(len(data), max_bytes))
+    return data
+
+
+def default_workers() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+def read_files(
+    sources: Sequence[SourceFile],
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    threshold: float = DEFAULT_THRESHOLD,
-    on_file: Callable[[FileResult], None] | None = None,
-) -> Corpus:
-    corpus = Corpus()
-    for found in discover(list(roots)):
-        if isinstance(found, SkippedFile):
-            corpus.skipped.append(found)
-            continue
-        result = process_file(found, max_bytes=max_bytes)
-        corpus.add(result)
-        if on_file is not None:
-            on_file(result)
-    corpus.clusters = find_clusters(corpus.articles, corpus.fingerprints, threshold)
-    return corpus
+    known_digests: dict[str, str] | None = None,
+    workers: int | None = None,
+) -> Iterator[FileResult]:
+    """``process_file`` for each source, in a process pool when it pays; results in input order.
+
+    A worker that dies (a parser crashing on a hostile file, the OOM killer) costs only that file:
+    the files it had in flight are retried one at a time, and the one that kills its worker again
+    becomes a skip.
+    """
+    known = known_digests or {}
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or len(sources) < _POOL_MIN_FILES:
+        for source in sources:
+            yield process_file(source, max_bytes=max_bytes, known_digest=known.get(source.relpath))
+        return
+    retry: list[SourceFile] = []
+    yield from _pooled(sources, workers, max_bytes, known, retry)
+    for source in retry:
+        results = list(_pooled([source], 1, max_bytes, known, crashed := []))
+        if crashed:
+            yield FileResult(
+                source,
+                None,
+                skipped=SkippedFile(source.relpath, "the reader crashed on this file"),
+            )
+        else:
+            yield from results
+
+
+def _pooled(
+    sources: Sequence[SourceFile],
+    workers: int,
+    max_bytes: int,
+    known: dict[str, str],
+    crashed: list[SourceFile],
+) -> Iterator[FileResult]:
+    # fork: workers start in milliseconds with everything already imported. The CLI's progress bar
+    # refreshes from the main thread (no background thread), which keeps forking safe.
+    context = multiprocessing.get_context("fork")
+    in_flight: deque[tuple[SourceFile, Future[FileResult]]] = deque()
+    next_up = 0
+    while next_up < len(sources) or in_flight:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        try:
+            while next_up < len(sources) or in_flight:
+                while next_up < len(sources) and len(in_flight) < workers * 8:
+                    source = sources[next_up]
+                    digest = known.get(source.relpath)
+                    future = pool.submit(
+                        process_file, source, max_bytes=max_bytes, known_digest=digest
+                    )
+                    in_flight.append((source, future))
+                    next_up += 1
+                source, future = in_flight.popleft()
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    # Every file in flight died with the worker; retry them one by one later.
+                    crashed.append(source)
+                    crashed.extend(s for s, _ in in_flight)
+                    in_flight.clear()
+                    break
+                yield result
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

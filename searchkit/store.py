@@ -172,6 +172,26 @@ class IndexStore:
                 )
 
 
+def link_generation(live: Path, gen: Path) -> None:
+    """Fill the empty generation ``gen`` with the files of ``live``, hard-linked (copy-on-write).
+
+    Whoosh never modifies a segment file or a TOC once written — a commit adds new files and a new
+    TOC — so the two generations can share them: writing into ``gen`` leaves ``live`` untouched.
+    Whoosh's lock file and our metadata are not shared. Falls back to copying where the file system
+    has no hard links.
+    """
+    for path in live.iterdir():
+        if not path.is_file() or path.name == META_FILE or "LOCK" in path.name:
+            continue
+        if path.name.startswith(".") or path.name.endswith(".tmp"):
+            continue
+        target = gen / path.name
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy2(path, target)
+
+
 def _gen_number(name: str) -> int:
     try:
         return int(name.removeprefix("gen-"))

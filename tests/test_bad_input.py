@@ -60,7 +60,13 @@ def test_an_empty_run_keeps_the_existing_index(runner, tmp_path):
     (empty / "binary.txt").write_bytes(b"\x00\x01\x02")
     with pytest.raises(NothingToIndex, match="existing index was left as it was"):
         build_index([empty], store)
-    result = runner.invoke(app, ["index", str(empty), "--index", str(store.path)])
+    # adding a folder without articles leaves the index as it was, and says why
+    added = runner.invoke(app, ["index", str(empty), "--index", str(store.path)])
+    assert added.exit_code == 0
+    assert "Articles: 0 added, 0 updated, 0 removed." in added.stdout
+    assert "empty/binary.txt: binary file (not text)" in added.stdout
+    # starting over from it would empty the index: refused
+    result = runner.invoke(app, ["index", "--rebuild", str(empty), "--index", str(store.path)])
     assert result.exit_code == 1
     assert result.stderr.startswith("searchkit: error: no articles found in ")
     assert "binary.txt: binary file (not text)" in result.stderr

@@ -189,7 +189,7 @@ def test_a_file_deleted_mid_run_is_a_counted_skip(corpus_dir, tmp_path, monkeypa
             if found.relpath.endswith("000_8c6565e280eec17d.txt"):
                 victim.unlink()  # gone after it was listed, before it is read
 
-    monkeypatch.setattr("searchkit.pipeline.discover", discover_then_delete)
+    monkeypatch.setattr("searchkit.indexing.discover", discover_then_delete)
     store = IndexStore(tmp_path / "index")
     report = build_index([corpus_dir], store)
     assert [(s.relpath, s.reason) for s in report.skipped] == [

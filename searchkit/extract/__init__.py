@@ -48,10 +48,10 @@ def read_page(source: SourceFile, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Page
         return SkippedFile(source.relpath, str(exc))
 
 
-def page_from_bytes(source: SourceFile, data: bytes) -> Page:
+def page_from_bytes(source: SourceFile, data: bytes, *, digest: str | None = None) -> Page:
     kind = kind_of(source.relpath) or "text"
     text, encoding = decode(data, html=kind == "html")
-    digest = hashlib.sha256(data).hexdigest()
+    digest = digest or hashlib.sha256(data).hexdigest()
     return Page(source=source, text=text, kind=kind, encoding=encoding, digest=digest)
 
 
