@@ -157,6 +157,15 @@ def build_table(reader) -> StoryTable:
 
 
 def _column(reader, fieldname: str, total: int) -> list:
-    if not reader.has_column(fieldname):
-        return [None] * total
-    return list(reader.column_reader(fieldname, translate=False))
+    """One value per document number, segment by segment.
+
+    Not ``reader.column_reader`` on the whole index: Whoosh's MultiReader leaves out segments that
+    lack the column (an incremental commit that only touched non-article documents writes such a
+    segment), which shifts every later value onto the wrong document.
+    """
+    values: list = [None] * total
+    for segment, offset in reader.leaf_readers():
+        if segment.has_column(fieldname):
+            column = list(segment.column_reader(fieldname, translate=False))
+            values[offset : offset + len(column)] = column
+    return values
