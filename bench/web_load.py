@@ -196,6 +196,28 @@ class Server:
                     raise RuntimeError("server did not start within 60 s") from None
                 time.sleep(0.1)
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and its worker processes (Linux /proc)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        stats = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                # after the command name: state, ppid, ..., utime (12th), stime (13th)
+                stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+        tree, total = {self.process.pid}, 0
+        changed = True
+        while changed:
+            children = {pid for pid, (ppid, _) in stats.items() if ppid in tree} - tree
+            changed = bool(children)
+            tree |= children
+        for pid in tree:
+            total += stats.get(pid, (0, 0))[1]
+        return total / tick
+
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
@@ -253,6 +275,7 @@ def in_process(index: Path, queries: list[str], seconds: float) -> dict:
     from searchkit.store import IndexStore
 
     times = []
+    cpu_before = time.process_time()
     with Searcher(IndexStore(index)) as searcher:
         deadline = time.perf_counter() + seconds
         i = 0
@@ -261,8 +284,10 @@ def in_process(index: Path, queries: list[str], seconds: float) -> dict:
             json.dumps(results_json(searcher.search(queries[i % len(queries)])))
             times.append(time.perf_counter() - began)
             i += 1
+    cpu = time.process_time() - cpu_before
     times.sort()
     return {
+        "cpu_ms_per_request": 1000 * cpu / max(1, len(times)),
         "requests": len(times),
         "req_per_s": len(times) / seconds,
         "p50_ms": 1000 * statistics.median(times),
@@ -295,10 +320,18 @@ def run_web_load(
         server = Server(index, count)
         try:
             asyncio.run(_drive(server.port, requests[:200], clients, min(2.0, seconds)))  # warm
+            cpu_before, client_before = server.cpu_seconds(), time.process_time()
             tally = asyncio.run(_drive(server.port, requests, clients, seconds))
+            cpu = server.cpu_seconds() - cpu_before
+            client_cpu = time.process_time() - client_before
         finally:
             server.stop()
-        results["servers"][f"{count} worker{'s' if count > 1 else ''}"] = summarise(tally, seconds)
+        summary = summarise(tally, seconds)
+        # CPU per request: how much work a request costs, whatever else the machine is doing.
+        summary["cpu_ms_per_request"] = 1000 * cpu / max(1, summary["requests"])
+        summary["server_cores_used"] = cpu / seconds
+        summary["client_cores_used"] = client_cpu / seconds
+        results["servers"][f"{count} worker{'s' if count > 1 else ''}"] = summary
     results["in_process"] = in_process(index, queries, min(seconds, 10.0))
     return results
 
@@ -308,9 +341,9 @@ def markdown(results: dict) -> str:
         f"{results['clients']} clients, {results['seconds']:.0f} s per row, corpus: "
         f"{results['corpus']}; mix: 70 % /api/search, 20 % result pages, 10 % article pages.",
         "",
-        "| server | requests | req/s | p50 | p99 | errors | search API p50 / p99 | "
+        "| server | requests | req/s | p50 | p99 | errors | CPU per request | search API p50 / p99 | "
         "result page p50 / p99 | article p50 / p99 |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     base = None
     for name, r in results["servers"].items():
@@ -323,14 +356,19 @@ def markdown(results: dict) -> str:
         lines.append(
             f"| {name} | {r['requests']:,} | {r['req_per_s']:.0f} ({r['req_per_s'] / base:.2f}×) | "
             f"{r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['errors']} | "
-            + " | ".join(cells)
-            + " |"
+            f"{r['cpu_ms_per_request']:.1f} ms | " + " | ".join(cells) + " |"
         )
+    used = ", ".join(
+        f"{name}: server {r['server_cores_used']:.2f}, load client {r['client_cores_used']:.2f}"
+        for name, r in results["servers"].items()
+    )
     ip = results["in_process"]
     lines.append(
         f"| no HTTP (Searcher + JSON in-process, one thread, searches only) | {ip['requests']:,} | "
-        f"{ip['req_per_s']:.0f} | {ip['p50_ms']:.1f} ms | {ip['p99_ms']:.1f} ms | 0 | – | – | – |"
+        f"{ip['req_per_s']:.0f} | {ip['p50_ms']:.1f} ms | {ip['p99_ms']:.1f} ms | 0 | "
+        f"{ip['cpu_ms_per_request']:.1f} ms | – | – | – |"
     )
+    lines += ["", f"Cores busy during the runs: {used}."]
     return "\n".join(lines) + "\n"
 
 
