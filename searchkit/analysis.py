@@ -104,7 +104,10 @@ def text_analyzer() -> Analyzer:
         CJKBigramTokenizer()
         | LowercaseFilter()
         | StopFilter(minsize=1)
-        | StemFilter(stemfn=porter_stem, cachesize=100_000)
+        # Our functools cache, not Whoosh's: its LFU cache counts every call and, when full,
+        # scans all its entries to evict a tenth; on a batch run that grows the vocabulary past
+        # its size, analysis took 7.6 s instead of 5.4 s for 2.6M words (docs/benchmarks.md).
+        | StemFilter(stemfn=stem, cachesize=None)
     )
 
 

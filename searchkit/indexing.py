@@ -43,7 +43,7 @@ from searchkit.dedup import (
     item_of,
 )
 from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile, SourceFile
-from searchkit.pipeline import FileResult, read_files
+from searchkit.pipeline import FileResult, default_workers, read_files
 from searchkit.schema import facet_value
 from searchkit.sources import Filters, Root, discover, make_root
 from searchkit.store import IndexStore, StoreError
@@ -52,6 +52,8 @@ FILES_MANIFEST_ID = "manifest:files"
 DEDUP_MANIFEST_ID = "manifest:dedup"
 MANIFEST_VERSION = 1
 DEFAULT_WRITER_MB = 256
+# From this many articles to add, Whoosh's multi-process writer pays for its start-up.
+MULTIPROCESS_MIN_ARTICLES = 1000
 
 
 class NothingToIndex(StoreError):
@@ -477,6 +479,7 @@ def _run(
         rewrite,
         [rel for rel in gone] + [r.relpath for r in new_results] + _skipped_now(files, stored),
         progress,
+        default_workers() if workers is None else workers,
     )
     return report, gen
 
@@ -514,6 +517,7 @@ def _write(
     rewrite: list[str],
     file_docs_to_replace: list[str],
     progress: Progress,
+    workers: int,
 ) -> None:
     from whoosh import index as whoosh_index
 
@@ -533,7 +537,8 @@ def _write(
                 stored = searcher.document(id=article_id, kind="article")
                 if stored is not None:
                     rewritten.append((article_from_stored(stored), items[article_id].fingerprint))
-    writer = ix.writer(limitmb=DEFAULT_WRITER_MB)
+    adding = len(rewritten) + sum(len(r.articles) for r in new_results)
+    writer = _writer(ix, adding, workers)
     try:
         if live is not None:
             for article_id in delete_ids:
@@ -557,6 +562,19 @@ def _write(
         writer.cancel()
         raise
     writer.commit()
+
+
+def _writer(ix, adding: int, workers: int):
+    """One Whoosh writer; for big batches, Whoosh's multi-process writer on every core.
+
+    Analysis and posting lists are pure Python, so ``procs`` splits them across processes; each
+    writes its own segment (``multisegment=True``), because merging them into one at commit runs
+    on one core and costs most of what the processes saved (docs/benchmarks.md). Later commits
+    merge small segments as usual.
+    """
+    if workers > 1 and adding >= MULTIPROCESS_MIN_ARTICLES:
+        return ix.writer(procs=workers, multisegment=True, limitmb=DEFAULT_WRITER_MB // workers)
+    return ix.writer(limitmb=DEFAULT_WRITER_MB)
 
 
 def _meta_changed(

@@ -63,10 +63,11 @@ _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary
 _ENTRY_SELECTOR = "article, .hentry, .h-entry, [itemtype*='BlogPosting'], [itemtype*='NewsArticle']"
 _BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption", "td", "dd")
 _HEADINGS = ("h1", "h2", "h3", "h4")
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:»-]\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|–—·•:»/-]|--)\s+")
 _ISO_DATE = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})")
+_COMPACT_DATE = re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})T")  # 20180619T055000+0900
 _URLISH = re.compile(r"^(?:https?:)?//|^www\.|\.(?:com|org|net)\b", re.I)
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACES = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _MIN_ENTRY_WORDS = 15  # a post on an archive page shorter than this is a link, not an article
 _MAIN_DOMINANCE = 3.0  # one block this many times heavier than the next is the page's article
 
@@ -89,6 +90,8 @@ class PageMeta:
 def html_articles(page: Page, *, body_extractor: str | None = None) -> list[Article]:
     soup = parse(page.text)
     meta = page_metadata(soup)
+    if meta.date is None:
+        meta.date = _htmldate(page.text)
     _strip_invisible(soup)
     _drop_chrome(soup)
     entries = find_entries(soup)
@@ -119,7 +122,7 @@ def page_metadata(soup: BeautifulSoup) -> PageMeta:
     )
     meta.site = _clean(site) or None
     meta.title = _page_title(soup, metas, ld, meta.site)
-    meta.authors = _page_authors(soup, metas, ld)
+    meta.authors = _page_authors(soup, metas, ld, meta.site)
     meta.date = _page_date(soup, metas, ld)
     canonical = soup.find("link", rel="canonical")
     meta.url = _first(
@@ -273,21 +276,63 @@ def _ld_text(value: Any) -> str | None:
 def _page_title(
     soup: BeautifulSoup, metas: _Metas, ld: dict[str, Any], site: str | None
 ) -> str | None:
-    h1 = soup.find("h1")
-    h1_text = _clean(h1.get_text(" ", strip=True)) if isinstance(h1, Tag) else ""
+    """The headline as the page shows it.
+
+    The <h1> that agrees with the page's declared titles (og:title, JSON-LD headline, <title>) wins:
+    declared titles are often a shorter or SEO variant of it (docs/benchmarks.md measures this).
+    When a declared title extends the chosen one (a headline cut off in the <h1>), the longer one
+    is used. Without such an <h1>: og:title, twitter:title, JSON-LD headline, <title>, each minus
+    a " | Site" suffix.
+    """
     title_tag = soup.find("title")
     head_title = _clean(title_tag.get_text(" ", strip=True)) if isinstance(title_tag, Tag) else ""
-    for candidate in (
-        metas.get("og:title"),
-        metas.get("twitter:title"),
-        _ld_text(ld.get("headline")),
-        h1_text,
-        head_title,
-    ):
-        title = strip_site_suffix(_clean(candidate), site)
-        if title:
-            return title
-    return None
+    declared = [
+        strip_site_suffix(_clean(t), site)
+        for t in (
+            metas.get("og:title"),
+            metas.get("twitter:title"),
+            _ld_text(ld.get("headline")),
+            head_title,
+        )
+        if _clean(t)
+    ]
+    chosen = None
+    best_overlap = 0.5
+    for h1 in soup.find_all("h1", limit=5):
+        text = _clean(h1.get_text(" ", strip=True))
+        if not text or len(text) > 300:
+            continue
+        overlap = max((_overlap(text, d) for d in declared), default=0.0)
+        if overlap > best_overlap:
+            chosen, best_overlap = text, overlap
+    if chosen is None:
+        return next((d for d in declared if d), None)
+    for d in declared[:3]:
+        # An <h1> with the site name run on after the headline: the declared title is its start.
+        run_on = len(chosen.split()) - len(d.split())
+        if (
+            not d.endswith(("...", "…"))
+            and 0 < run_on <= 4
+            and len(_key(d)) >= 10
+            and _key(chosen).startswith(_key(d))
+        ):
+            return d
+    for d in declared:
+        # A headline cut off mid-word ("… US spy op") that a declared title completes.
+        rest = d[len(chosen.rstrip(" .…")) :] if d.startswith(chosen.rstrip(" .…")) else ""
+        if len(chosen) >= 20 and rest[:1].isalnum():
+            return strip_site_suffix(d, site)
+    return chosen
+
+
+def _overlap(a: str, b: str) -> float:
+    """Words (or CJK characters) two titles share, as a share of the longer one's."""
+    from searchkit.dedup import tokens
+
+    ta, tb = set(tokens(a)), set(tokens(b))
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / max(len(ta), len(tb))
 
 
 def strip_site_suffix(title: str, site: str | None) -> str:
@@ -300,10 +345,14 @@ def strip_site_suffix(title: str, site: str | None) -> str:
     if len(parts) < 2:
         return title
     site_key = _key(site) if site else None
-    if site_key and _key(parts[-1]) == site_key:
-        return " - ".join(parts[:-1]).strip()
     if site_key and _key(parts[0]) == site_key:
         return " - ".join(parts[1:]).strip()
+    if site_key and _key(parts[-1]) == site_key:
+        parts = parts[:-1]
+        # "Story -- Section -- Site": the section name goes too.
+        while len(parts) > 1 and len(parts[-1].split()) <= 3 and len(parts[0].split()) >= 4:
+            parts = parts[:-1]
+        return " - ".join(parts).strip()
     # Without a known site name, drop a short last part that looks like a name ("| Reuters").
     last = parts[-1]
     if (
@@ -315,25 +364,42 @@ def strip_site_suffix(title: str, site: str | None) -> str:
     return title
 
 
-def _page_authors(soup: BeautifulSoup, metas: _Metas, ld: dict[str, Any]) -> list[str]:
-    candidates: list[str] = []
+def _page_authors(
+    soup: BeautifulSoup, metas: _Metas, ld: dict[str, Any], site: str | None = None
+) -> list[str]:
+    """Bylines, from the most to the least specific source; the first that names people wins."""
     author = ld.get("author") or ld.get("creator")
+    ld_names = []
     for item in author if isinstance(author, list) else [author]:
+        kind = item.get("@type") if isinstance(item, dict) else None
+        if isinstance(kind, str) and kind != "Person":
+            continue  # the publisher named as author ("Organization", "NewsMediaOrganization")
         name = _ld_name(item)
         if name:
-            candidates.append(name)
-    for key in (
-        "author",
-        "article:author",
-        "dc.creator",
-        "sailthru.author",
-        "parsely-author",
-        "byl",
-    ):
-        candidates.extend(metas.get_all(key))
-    if not candidates:
-        candidates.extend(_element_authors(soup))
-    return _names(candidates)
+            ld_names.append(name)
+    sources = [
+        ld_names,
+        [
+            v
+            for key in (
+                "article:author",
+                "author",
+                "dc.creator",
+                "parsely-author",
+                "byl",
+                "sailthru.author",
+            )
+            for v in metas.get_all(key)
+        ],
+        _element_authors(soup),
+    ]
+    not_people = {_key(site)} if site else set()
+    not_people |= {_key(metas.get("og:site_name")), _key(_ld_name(ld.get("publisher")))}
+    for candidates in sources:
+        names = [n for n in _names(candidates) if _key(n) not in not_people]
+        if names:
+            return names
+    return []
 
 
 def _element_authors(scope: Tag) -> list[str]:
@@ -386,6 +452,21 @@ def _page_date(soup: BeautifulSoup, metas: _Metas, ld: dict[str, Any]) -> dt.dat
     return _element_date(soup)
 
 
+def _htmldate(html: str) -> dt.date | None:
+    """htmldate's reading of the publication date (dates in page text, URLs, many date formats).
+
+    Used when the page states no date in its metadata, <time> elements or byline: it found six of
+    the eight dates our own reading missed on the benchmark pages (docs/benchmarks.md).
+    """
+    try:
+        from htmldate import find_date
+
+        found = find_date(html, extensive_search=True, original_date=True)
+    except Exception:  # htmldate raises assorted errors on broken markup
+        return None
+    return _iso_date(found)
+
+
 def _element_date(scope: Tag) -> dt.date | None:
     for el in scope.select("time[datetime], [itemprop=datePublished]"):
         date = _iso_date(el.get("datetime") or el.get("content")) or parse_date_line(
@@ -405,7 +486,7 @@ def _element_date(scope: Tag) -> dt.date | None:
 def _iso_date(value: Any) -> dt.date | None:
     if not isinstance(value, str):
         return None
-    match = _ISO_DATE.search(value)
+    match = _ISO_DATE.search(value) or _COMPACT_DATE.match(value.strip())
     if not match:
         return None
     try:
