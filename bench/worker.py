@@ -1,7 +1,9 @@
 """One measured step, run in its own process so its peak memory is its own.
 
     python -m bench.worker build-ours CORPUS INDEX
-    python -m bench.worker reindex-ours CORPUS INDEX
+    python -m bench.worker reindex-ours CORPUS INDEX     (a re-run with nothing changed)
+    python -m bench.worker index-ours CORPUS INDEX WORKERS  (a full build with that many processes)
+    python -m bench.worker noop-ours INDEX               (re-scan the index's remembered roots)
     python -m bench.worker dedup CORPUS
     python -m bench.worker build-peer NAME DOCS.jsonl OUTDIR
 
@@ -49,6 +51,35 @@ def _build_ours(corpus: str, index: str) -> dict:
             "seconds": report.seconds}  # fmt: skip
 
 
+def _reindex_ours(corpus: str, index: str) -> dict:
+    """``searchkit index CORPUS`` on an index already holding it: only new or changed files are read."""
+    from searchkit.indexing import update_index
+    from searchkit.store import IndexStore
+
+    report = update_index([corpus], IndexStore(index))
+    return {"files": report.files, "articles": report.articles, "files_read": report.files_read,
+            "changed": report.changed, "seconds": report.seconds}  # fmt: skip
+
+
+def _index_ours(corpus: str, index: str, workers: str) -> dict:
+    from searchkit.indexing import update_index
+    from searchkit.store import IndexStore
+
+    report = update_index([corpus], IndexStore(index), rebuild=True, workers=int(workers))
+    return {"files": report.files, "articles": report.articles, "distinct": report.distinct,
+            "clusters": report.duplicate_clusters, "skipped": len(report.skipped),
+            "seconds": report.seconds}  # fmt: skip
+
+
+def _noop_ours(index: str) -> dict:
+    from searchkit.indexing import update_index
+    from searchkit.store import IndexStore
+
+    report = update_index([], IndexStore(index))
+    return {"files": report.files_seen, "files_read": report.files_read,
+            "changed": report.changed, "seconds": report.seconds}  # fmt: skip
+
+
 def _dedup(corpus: str) -> dict:
     from searchkit.dedup import find_clusters
     from searchkit.pipeline import process_file
@@ -82,8 +113,14 @@ def _build_peer(name: str, docs_path: str, out: str) -> dict:
 
 def main(argv: list[str]) -> None:
     command, *args = argv
-    if command in ("build-ours", "reindex-ours"):
+    if command == "build-ours":
         result = _build_ours(*args)
+    elif command == "reindex-ours":
+        result = _reindex_ours(*args)
+    elif command == "index-ours":
+        result = _index_ours(*args)
+    elif command == "noop-ours":
+        result = _noop_ours(*args)
     elif command == "dedup":
         result = _dedup(*args)
     elif command == "build-peer":

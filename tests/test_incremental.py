@@ -118,17 +118,22 @@ def test_adding_a_copy_joins_the_existing_cluster(indexed):
         ]
 
 
-def test_incremental_runs_end_exactly_where_a_rebuild_does(corpus_dir, tmp_path):
+@pytest.mark.parametrize("writer", ["one process", "multi-process"])
+def test_incremental_runs_end_exactly_where_a_rebuild_does(
+    corpus_dir, tmp_path, monkeypatch, writer
+):
+    if writer == "multi-process":  # Whoosh's procs=2 writer, used for big batches
+        monkeypatch.setattr("searchkit.indexing.MULTIPROCESS_MIN_ARTICLES", 1)
     incremental = IndexStore(tmp_path / "inc")
-    update_index([corpus_dir], incremental)
+    update_index([corpus_dir], incremental, workers=2)
     (corpus_dir / F003).unlink()
     shutil.copy(corpus_dir / F001, corpus_dir / "copy_of_001.txt")
     path = corpus_dir / F000
     path.write_text(path.read_text() + "\n\nA closing paragraph added in a later edit.\n")
     bump_mtime(path)
-    update_index([], incremental)
+    update_index([], incremental, workers=2)
     rebuilt = IndexStore(tmp_path / "full")
-    build_index([corpus_dir], rebuilt)
+    build_index([corpus_dir], rebuilt, workers=2)
     assert snapshot(incremental) == snapshot(rebuilt)
 
 

@@ -1,0 +1,189 @@
+"""Ingestion, side by side in one run: extraction quality, indexing throughput, no-change re-runs.
+
+    python -m bench.ingest [--quick] [--articles N] [--noop-files N]
+
+1. Extraction quality on real news pages: searchkit vs trafilatura (``bench.extraction``).
+2. Indexing throughput on a generated corpus (``bench.corpus``; 14,000 articles in about 10,400
+   files by default, 1,000 with --quick): searchkit's whole pipeline (read, decode, split,
+   fingerprint, dedup, index) with 2 processes and with 1, against stock Whoosh usage (default
+   StemmingAnalyzer, one writer) indexing the same articles already extracted (title and body).
+3. A re-run with nothing changed, in a fresh process (imports included), against the first build.
+4. With --noop-files N: the no-change re-run of an index of N small files (one short article
+   each), to check the re-run cost at the scale of issue 6's target (100k files).
+
+Each build runs in its own process (bench.worker), so timings include start-up and peak memory is
+per step. The machine is shared: compare the ratios within one run. Results go to
+bench/out/ingest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import extraction  # noqa: E402
+from bench.scale import CACHE, corpus_for, export_docs  # noqa: E402
+from bench.worker import measure  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+
+
+def throughput(articles: int, noop_runs: int) -> dict:
+    corpus = corpus_for(articles)
+    files = sum(1 for p in corpus.rglob("*") if p.is_file() and not p.name.startswith("."))
+    work = CACHE / f"ingest-{articles}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    two = measure("index-ours", str(corpus), str(work / "ours-2"), "2")
+    one = measure("index-ours", str(corpus), str(work / "ours-1"), "1")
+    docs = export_docs(work / "ours-2", work / "docs.jsonl")
+    stock = measure("build-peer", "StockWhoosh", str(work / "docs.jsonl"), str(work / "stock"))
+    noops = [measure("noop-ours", str(work / "ours-2")) for _ in range(noop_runs)]
+    assert all(not n["changed"] and n["files_read"] == 0 for n in noops), noops
+    noop_wall = statistics.median(n["wall_seconds"] for n in noops)
+    return {
+        "corpus": str(corpus.relative_to(ROOT)),
+        "files": files,
+        "articles": two["articles"],
+        "distinct": two["distinct"],
+        "ours_2_procs": {
+            "wall_s": two["wall_seconds"],
+            "articles_per_s": two["articles"] / two["wall_seconds"],
+            "peak_mib": two["peak_mib"],
+        },
+        "ours_1_proc": {
+            "wall_s": one["wall_seconds"],
+            "articles_per_s": one["articles"] / one["wall_seconds"],
+            "peak_mib": one["peak_mib"],
+        },
+        "stock_whoosh": {
+            "wall_s": stock["wall_seconds"],
+            "articles_per_s": len(docs) / stock["wall_seconds"],
+            "peak_mib": stock["peak_mib"],
+        },
+        "noop": {
+            "wall_s": noop_wall,
+            "in_process_s": statistics.median(n["seconds"] for n in noops),
+            "share_of_build": noop_wall / two["wall_seconds"],
+        },
+    }
+
+
+def write_small_files(folder: Path, count: int, seed: int = 5) -> None:
+    """``count`` one-article text files of 40-80 words, in folders of 1,000."""
+    vocabulary = sorted(
+        {
+            w.strip(".,;:!?\"'()[]“”‘’").lower()
+            for p in sorted((ROOT / "seeds").glob("*.txt"))
+            for w in p.read_text(encoding="utf-8").split()
+            if w.isascii() and w.strip(".,;:!?\"'()[]").isalpha()
+        }
+    )
+    rng = random.Random(seed)
+    folder.mkdir(parents=True)
+    for i in range(count):
+        sub = folder / f"{i // 1000:03d}"
+        if i % 1000 == 0:
+            sub.mkdir()
+        title = " ".join(rng.choice(vocabulary) for _ in range(5)).capitalize()
+        body = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(40, 80)))
+        (sub / f"note_{i:06d}.txt").write_text(f"{title}\n\n{body.capitalize()}.\n")
+
+
+def noop_at_scale(count: int, noop_runs: int) -> dict:
+    folder = CACHE / f"small-{count}"
+    index = CACHE / f"small-{count}-index"
+    if not (folder / ".done").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        write_small_files(folder, count)
+        (folder / ".done").write_text("")
+    shutil.rmtree(index, ignore_errors=True)
+    build = measure("index-ours", str(folder), str(index), "2")
+    noops = [measure("noop-ours", str(index)) for _ in range(noop_runs)]
+    assert all(not n["changed"] and n["files_read"] == 0 for n in noops), noops
+    return {
+        "files": count,
+        "articles": build["articles"],
+        "build_wall_s": build["wall_seconds"],
+        "noop_wall_s": statistics.median(n["wall_seconds"] for n in noops),
+        "noop_in_process_s": statistics.median(n["seconds"] for n in noops),
+        "noop_peak_mib": max(n["peak_mib"] for n in noops),
+    }
+
+
+def markdown(results: dict) -> str:
+    lines = []
+    ex = results["extraction"]["extraction"]
+    lines.append(f"Extraction ({ex['searchkit']['pages']} real news pages, bench/extraction):\n")
+    lines.append("| extractor | body token F1 (mean) | title | authors | date | ms/page |")
+    lines.append("| --- | --- | --- | --- | --- | --- |")
+    for name, r in ex.items():
+        lines.append(
+            f"| {name} | {r['body_f1_mean']:.3f} | {r['title_accuracy']:.2f} | "
+            f"{r['author_accuracy']:.2f} | {r['date_accuracy']:.2f} | {r['ms_per_page']:.0f} |"
+        )
+    t = results["throughput"]
+    lines.append(
+        f"\nIndexing {t['articles']:,} articles ({t['distinct']:,} distinct) from {t['files']:,} "
+        f"files ({t['corpus']}):\n"
+    )
+    lines.append("| what | wall s | articles/s | peak MiB | vs stock Whoosh |")
+    lines.append("| --- | --- | --- | --- | --- |")
+    stock_rate = t["stock_whoosh"]["articles_per_s"]
+    for label, key in (
+        ("searchkit, 2 processes (whole pipeline)", "ours_2_procs"),
+        ("searchkit, 1 process (whole pipeline)", "ours_1_proc"),
+        ("stock Whoosh (extracted title+body only)", "stock_whoosh"),
+    ):
+        r = t[key]
+        lines.append(
+            f"| {label} | {r['wall_s']:.1f} | {r['articles_per_s']:.0f} | {r['peak_mib']:.0f} | "
+            f"{r['articles_per_s'] / stock_rate:.2f}x |"
+        )
+    n = t["noop"]
+    lines.append(
+        f"\nNo-change re-run (fresh process, median): {n['wall_s']:.2f} s wall "
+        f"({n['in_process_s']:.2f} s in the library) = {100 * n['share_of_build']:.1f} % of the "
+        "2-process build."
+    )
+    if "noop_scale" in results:
+        s = results["noop_scale"]
+        lines.append(
+            f"\nNo-change re-run at {s['files']:,} small files ({s['articles']:,} articles; built in "
+            f"{s['build_wall_s']:.0f} s): {s['noop_wall_s']:.2f} s wall "
+            f"({s['noop_in_process_s']:.2f} s in the library, peak {s['noop_peak_mib']:.0f} MiB)."
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1,000 articles, 6 pages")
+    parser.add_argument("--articles", type=int, default=14_000)
+    parser.add_argument("--noop-files", type=int, default=0, help="also measure at N small files")
+    args = parser.parse_args(argv)
+    started = time.time()
+    results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    results["extraction"] = extraction.main(["--quick"] if args.quick else [])
+    results["throughput"] = throughput(1000 if args.quick else args.articles, 3)
+    if args.noop_files:
+        results["noop_scale"] = noop_at_scale(args.noop_files, 3)
+    results["seconds"] = time.time() - started
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "ingest.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print()
+    print(markdown(results))
+    return results
+
+
+if __name__ == "__main__":
+    main()
