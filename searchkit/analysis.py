@@ -39,10 +39,17 @@ def is_cjk(text: str) -> bool:
 
 
 class CJKBigramTokenizer(Tokenizer):
-    """Words as Whoosh's default tokenizer finds them; CJK runs as overlapping bigrams."""
+    """Words as Whoosh's default tokenizer finds them; CJK runs as overlapping bigrams.
+
+    Words shorter than ``min_word`` characters are dropped (Whoosh's stop filter does that by
+    default, but it would drop a lone CJK character too, which is a word).
+    """
+
+    def __init__(self, min_word: int = 1) -> None:
+        self.min_word = min_word
 
     def __eq__(self, other: object) -> bool:
-        return other.__class__ is self.__class__
+        return other.__class__ is self.__class__ and other.min_word == self.min_word
 
     def __call__(
         self,
@@ -69,10 +76,15 @@ class CJKBigramTokenizer(Tokenizer):
             yield token
             return
         pos = start_pos
+        min_word = getattr(self, "min_word", 1)
         for match in TOKEN_PATTERN.finditer(value):
             text = match.group(0)
             start = match.start()
-            if match.group("cjk") is None or len(text) == 1:
+            if match.group("cjk") is None:
+                if len(text) < min_word:
+                    continue
+                pieces = ((text, start),)
+            elif len(text) == 1:
                 pieces = ((text, start),)
             else:
                 pieces = ((text[i : i + 2], start + i) for i in range(len(text) - 1))
@@ -99,9 +111,9 @@ def stem(word: str) -> str:
 
 def text_analyzer() -> Analyzer:
     """Title, summary and body: words stemmed, stop words dropped, CJK as bigrams."""
-    # minsize=1: a lone CJK character is a word (Whoosh drops one-letter tokens by default).
+    # One-letter words are dropped by the tokenizer, which keeps a lone CJK character.
     return (
-        CJKBigramTokenizer()
+        CJKBigramTokenizer(min_word=2)
         | LowercaseFilter()
         | StopFilter(minsize=1)
         # Our functools cache, not Whoosh's: its LFU cache counts every call and, when full,
@@ -113,7 +125,7 @@ def text_analyzer() -> Analyzer:
 
 def exact_analyzer() -> Analyzer:
     """The ``exact`` field: the same words unstemmed (stop words kept out of the lexicon too)."""
-    return CJKBigramTokenizer() | LowercaseFilter() | StopFilter(minsize=1)
+    return CJKBigramTokenizer(min_word=2) | LowercaseFilter() | StopFilter(minsize=1)
 
 
 def name_analyzer() -> Analyzer:

@@ -48,6 +48,7 @@ MAX_QUERY_CHARS = 1000
 SORTS = ("relevance", "newest", "oldest")
 # A query finding fewer distinct stories than this is checked for spelling mistakes.
 FEW_RESULTS = 3
+CORRECT_ALWAYS = False
 # ...and one finding fewer than this with all its words also shows articles with some of them
 # (after those with all). Measured on the seeds' judged queries: docs/benchmarks.md.
 RELAX_BELOW = 2
@@ -161,6 +162,10 @@ class Searcher:
     def __init__(self, store: IndexStore, params: RankingParams | None = None) -> None:
         self.store = store
         self.params = params or RankingParams()
+        # Check the spelling of every plain query, not only those that find little
+        # (bench/typos.py measures both; docs/benchmarks.md).
+        self.correct_always = CORRECT_ALWAYS
+        self.relax_below = RELAX_BELOW
         self._generation: str | None = None
         self._ix = None
         self._searcher = None
@@ -217,7 +222,10 @@ class Searcher:
     # --- search --------------------------------------------------------------------------------
 
     def parse(self, text: str, *, any_word: bool = False) -> query.Query:
-        q = _parse(self._any_parser if any_word else self._parser, text)
+        if _plain_words(text) and "'" not in text and len(text) <= MAX_QUERY_CHARS:
+            q = _plain_query(self._ix.schema, self.params, text, any_word)
+        else:
+            q = _parse(self._any_parser if any_word else self._parser, text)
         return self._expand_cjk_chars(_without_exact_phrases(q))
 
     def search(
@@ -289,7 +297,7 @@ class Searcher:
         corrected = None
         found = self._matches(q, text)
         plain = _plain_words(text)
-        if len(found.stories) < FEW_RESULTS and plain:
+        if plain and (self.correct_always or len(found.stories) < FEW_RESULTS):
             suggestion = spelling.correct(self._searcher.reader(), text)
             if suggestion is not None and self._better(suggestion, found, any_word):
                 found = self._matches(self.parse(suggestion, any_word=any_word), suggestion)
@@ -297,7 +305,7 @@ class Searcher:
         if found.q is query.NullQuery:
             notices.append("The query has no searchable words (only common words like 'the').")
             return _Outcome(found, tests, set(), [], notices, corrected)
-        if plain > 1 and not any_word and len(found.stories) < RELAX_BELOW:
+        if plain > 1 and not any_word and len(found.stories) < self.relax_below:
             # At most one article holds every word: rank those first, then the ones with some of them.
             loose = self._matches(self.parse(corrected or text, any_word=True))
             if len(loose.stories) > len(found.stories):
@@ -635,6 +643,44 @@ def ranking_stem(word: str) -> str:
     from searchkit.analysis import stem
 
     return stem(word)
+
+
+def _plain_query(schema, params: RankingParams, text: str, any_word: bool) -> query.Query:
+    """What Whoosh's parser makes of bare words, built directly (parsing costs milliseconds).
+
+    Each word becomes an Or of its terms in every searched field (a phrase where it analyses to
+    several terms, as a CJK word does); the words are And-ed, or Or-ed for ``any_word``.
+    tests/test_quality.py checks that this equals the parser's query.
+    """
+    fields = [name for name in params.search_fields() if name in schema]
+    groups: list[list[query.Query]] = []
+    for word in text.split():
+        clauses: list[query.Query] = []
+        analysed: list[tuple[object, list[str]]] = []  # fields sharing an analyzer share its work
+        for name in fields:
+            field_type = schema[name]
+            for analyzer, known in analysed:
+                if analyzer == field_type.analyzer:
+                    terms = known
+                    break
+            else:
+                terms = [t.text for t in field_type.analyzer(word, mode="query")]
+                analysed.append((field_type.analyzer, terms))
+            boost = params.boosts[name]
+            if len(terms) == 1:
+                clauses.append(query.Term(name, terms[0], boost=boost))
+            elif terms and field_type.multitoken_query == "phrase":
+                clauses.append(query.Phrase(name, terms, boost=boost))
+            elif terms:
+                parts = [query.Term(name, t, boost=boost) for t in terms]
+                clauses.extend(parts) if any_word else clauses.append(query.And(parts))
+        if clauses:
+            groups.append(clauses)
+    if not groups:
+        return query.NullQuery
+    if any_word:
+        return query.Or([c for clauses in groups for c in clauses]).normalize()
+    return query.And([query.Or(clauses) for clauses in groups]).normalize()
 
 
 def _without_exact_phrases(q: query.Query) -> query.Query:

@@ -355,3 +355,23 @@ def index_env(seed_store, monkeypatch):
     monkeypatch.setenv("SEARCHKIT_INDEX", str(seed_store.path))
     monkeypatch.delenv("NO_COLOR", raising=False)
     return seed_store
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["social credit blacklist", "the of", "芝麻信用 sesame", "e-mail", "U.S. china", "Koetse 5G"],
+)
+@pytest.mark.parametrize("any_word", [False, True])
+def test_bare_words_are_read_exactly_as_the_query_parser_reads_them(searcher, q, any_word):
+    from searchkit.search import _parse, _plain_query
+
+    parser = searcher._any_parser if any_word else searcher._parser
+    fast = _plain_query(searcher._ix.schema, searcher.params, q, any_word)
+    assert fast == _parse(parser, q).normalize()
+
+
+def test_possessives_and_one_letter_words_do_not_become_phrases(searcher):
+    # "WeChat's" is WeChat: a one-letter word is no index term (a lone CJK character is)
+    possessive = searcher.search("WeChat's privacy")
+    assert possessive.hits[0].title.startswith("WeChat, the most popular")
+    assert possessive.total == searcher.search("wechat privacy").total
