@@ -23,12 +23,13 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from whoosh import qparser, query
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from searchkit import ranking, snippets, spelling
+from searchkit import postings, ranking, snippets, spelling
 from searchkit.analysis import is_cjk
 from searchkit.models import (
     FACET_NAMES,
@@ -146,6 +147,7 @@ class _Matches:
     stories: set[int]
     text: str = ""
     first: _Matches | None = None  # the stricter matches (every word) that rank before the rest
+    lists: PostingLists | None = None  # the posting lists read to find them, for scoring
 
 
 @dataclass(slots=True)
@@ -199,6 +201,7 @@ class Searcher:
 
     def _reset_caches(self) -> None:
         self._table = None
+        self._bulk_scorer: ranking.BulkScorer | None = None
         self._cjk_terms: dict[str, list[str]] = {}
 
     def close(self) -> None:
@@ -331,8 +334,9 @@ class Searcher:
     def _matches(self, q: query.Query, text: str = "") -> _Matches:
         if q is query.NullQuery:
             return _Matches(q, set(), set(), text)
-        docs = _docset(self._searcher, q)
-        return _Matches(q, docs, self.table.stories_of(docs), text)
+        lists = PostingLists(self._searcher.reader())
+        docs = _docset(self._searcher, q, lists)
+        return _Matches(q, docs, self.table.stories_of(docs), text, lists=lists)
 
     def _facets(
         self, stories: set[int], tests: dict[str, Callable[[int], bool]]
@@ -371,25 +375,37 @@ class Searcher:
             head = self._rank(strict, passing & strict.stories, want)
             if len(head) >= want:
                 return head
-            rest = self._rank_query(found.q, found.docs, passing - strict.stories, want - len(head))
+            rest = self._rank_query(found, passing - strict.stories, want - len(head))
             return head + rest
-        return self._rank_query(found.q, found.docs, passing, want)
+        return self._rank_query(found, passing, want)
 
     def _rank_query(
-        self, q: query.Query, docs: set[int], passing: set[int], want: int
+        self, found: _Matches, passing: set[int], want: int
     ) -> list[tuple[int, int, float]]:
         if not passing or want <= 0:
             return []
         story_of = self.table.story_of
-        allowed = {d for d in docs if story_of[d] in passing}
-        if len(allowed) == len(docs):
-            allowed = None  # every match may rank: no filter set to check against
+        docs = found.docs
+        if len(passing) < len(found.stories):
+            docs = {d for d in docs if story_of[d] in passing}
+        groups = ranking.term_groups(found.q)
+        if groups is not None and found.lists is not None:
+            scored_all = self._bulk().score(groups, found.lists, docs)
+        else:
+            scored_all = None
         depth = self.params.rerank_depth
         fetch = max(depth, want * 2 + 10)
         while True:
-            results = self._searcher.search(q, limit=fetch, filter=allowed)
-            scored = [(hit.docnum, float(hit.score)) for hit in results]
-            head = self._proximity(q, scored[:depth])
+            if scored_all is not None:
+                top = heapq.nlargest(fetch, scored_all.items(), key=itemgetter(1))
+                scored = sorted(top, key=lambda item: (-item[1], item[0]))
+                exhausted = len(scored) < fetch
+            else:
+                allowed = None if docs is found.docs else docs
+                results = self._searcher.search(found.q, limit=fetch, filter=allowed)
+                scored = [(hit.docnum, float(hit.score)) for hit in results]
+                exhausted = results.scored_length() < fetch
+            head = self._proximity(found.q, scored[:depth])
             best: dict[int, tuple[int, float]] = {}
             order: list[int] = []
             for docnum, score in head + scored[depth:]:
@@ -398,10 +414,15 @@ class Searcher:
                     continue
                 best[story] = (docnum, score)
                 order.append(story)
-            if len(order) >= want or results.scored_length() < fetch:
+            if len(order) >= want or exhausted:
                 break
             fetch *= 4
         return [(s, *best[s]) for s in order]
+
+    def _bulk(self) -> ranking.BulkScorer:
+        if self._bulk_scorer is None:
+            self._bulk_scorer = ranking.BulkScorer(self._searcher, self.params)
+        return self._bulk_scorer
 
     def _proximity(self, q: query.Query, scored: list[tuple[int, float]]) -> list:
         """Add the proximity bonus to the top candidates and re-sort them."""
@@ -722,77 +743,64 @@ def _adjacent_pairs(q: query.Query) -> list[tuple[str, str]]:
 # --- document sets ------------------------------------------------------------------------------
 
 
-def _docset(searcher, q: query.Query) -> set[int]:
+class PostingLists:
+    """The posting lists one search reads, each read once (``postings.read``), by (field, term)."""
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+        self.lists: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+
+    def get(self, fieldname: str, text) -> tuple[list[int], list[float]]:
+        key = (fieldname, text)
+        found = self.lists.get(key)
+        if found is None:
+            found = ([], [])
+            if fieldname in self.reader.schema:
+                try:
+                    btext = self.reader.schema[fieldname].to_bytes(text)
+                except ValueError:
+                    btext = None
+                if btext is not None:
+                    found = postings.read(self.reader, fieldname, btext)
+            self.lists[key] = found
+        return found
+
+
+def _docset(searcher, q: query.Query, lists: PostingLists) -> set[int]:
     """Document numbers matching ``q``, without scoring.
 
-    Terms read their posting lists a block at a time and And / Or / Not become set operations,
+    Terms read their posting lists whole (``postings``) and And / Or / Not become set operations,
     several times faster than walking Whoosh's matchers one document at a time; anything else
     (phrases, ranges, wildcards) goes through Whoosh.
     """
     if isinstance(q, query.Term):
-        return _term_docs(searcher.reader(), q.fieldname, q.text)
+        return set(lists.get(q.fieldname, q.text)[0])
     if isinstance(q, query.Or):
         out: set[int] = set()
         for child in q.subqueries:
             if isinstance(child, query.Term) and child.fieldname == "exact":
                 continue  # an exact-word match is always a stemmed match too
-            out |= _docset(searcher, child)
+            out |= _docset(searcher, child, lists)
         return out
     if isinstance(q, query.And):
         positive = [c for c in q.subqueries if not isinstance(c, query.Not)]
         negative = [c.query for c in q.subqueries if isinstance(c, query.Not)]
         if not positive:
             return set(searcher.docs_for_query(q))
-        sets = sorted((_docset(searcher, c) for c in positive), key=len)
+        sets = sorted((_docset(searcher, c, lists) for c in positive), key=len)
         out = sets[0].intersection(*sets[1:])
         for child in negative:
             if not out:
                 break
-            out -= _docset(searcher, child)
+            out -= _docset(searcher, child, lists)
         return out
     if isinstance(q, query.AndNot):
-        return _docset(searcher, q.a) - _docset(searcher, q.b)
+        return _docset(searcher, q.a, lists) - _docset(searcher, q.b, lists)
     if isinstance(q, query.AndMaybe):
-        return _docset(searcher, q.a)
+        return _docset(searcher, q.a, lists)
     if q is query.NullQuery or isinstance(q, query.NullQuery.__class__):
         return set()
     return set(searcher.docs_for_query(q))
-
-
-def _term_docs(reader, fieldname: str, text) -> set[int]:
-    if fieldname not in reader.schema:
-        return set()
-    field_type = reader.schema[fieldname]
-    try:
-        btext = field_type.to_bytes(text)
-    except ValueError:
-        return set()
-    out: set[int] = set()
-    for leaf, offset in reader.leaf_readers():
-        if (fieldname, btext) not in leaf:
-            continue
-        matcher = leaf.postings(fieldname, btext)
-        out.update(_all_ids(matcher, offset))
-    return out
-
-
-def _all_ids(matcher, offset: int):
-    """Every id of a posting list: whole blocks at once for Whoosh's own codec."""
-    from whoosh.codec.whoosh3 import W3LeafMatcher
-
-    if type(matcher) is not W3LeafMatcher:
-        ids = matcher.all_ids()
-        return (i + offset for i in ids) if offset else ids
-    out: list[int] = []
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        block = matcher._ids[matcher._i :]
-        out.extend((i + offset for i in block) if offset else block)
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
-    return out
 
 
 # --- parsing ------------------------------------------------------------------------------------

@@ -375,3 +375,17 @@ def test_possessives_and_one_letter_words_do_not_become_phrases(searcher):
     possessive = searcher.search("WeChat's privacy")
     assert possessive.hits[0].title.startswith("WeChat, the most popular")
     assert possessive.total == searcher.search("wechat privacy").total
+
+
+@pytest.mark.parametrize("q", ["social credit blacklist", "china", "tencent profit", "信 sesame"])
+@pytest.mark.parametrize("any_word", [False, True])
+def test_bulk_scores_equal_whooshs_own_scoring(searcher, q, any_word):
+    from searchkit import ranking
+
+    found = searcher._matches(searcher.parse(q, any_word=any_word))
+    groups = ranking.term_groups(found.q)
+    assert groups is not None
+    bulk = searcher._bulk().score(groups, found.lists, found.docs)
+    whoosh = {h.docnum: h.score for h in searcher._searcher.search(found.q, limit=None)}
+    assert bulk.keys() == whoosh.keys()
+    assert all(bulk[d] == pytest.approx(whoosh[d], rel=1e-9) for d in whoosh)
