@@ -6,10 +6,18 @@ Layout of an index folder (``index/`` by default)::
     index/gen-000003/    a Whoosh index plus ``searchkit.json`` (schema version, build facts)
     index/.lock          held (flock) by the one process that is writing
 
-A full build writes a new generation next to the live one and publishes it by renaming CURRENT,
-so a build that fails or is killed leaves the previous index in place and searchable. The lock is
-an flock, which the kernel drops when its process dies: a killed run never leaves a stale lock, and
+Every run writes a new generation next to the live one and publishes it by renaming CURRENT, so a
+run that fails or is killed leaves the previous index in place and searchable. The lock is an
+flock, which the kernel drops when its process dies: a killed run never leaves a stale lock, and
 the next run removes generations that were never published.
+
+Incremental runs are copy-on-write rather than in place: ``link_generation`` hard-links the live
+generation's files into the new one (cheap: Whoosh never rewrites a segment file or TOC, it adds
+new ones), and the run's deletions and additions are committed there. Updating the live folder in
+place would also be atomic for Whoosh's own TOC, but not for the generation as a whole (its
+``searchkit.json`` is a second file), a commit there deletes merged-away segment files under
+readers that still hold the old TOC, and a run that fails after committing part of its work would
+leave a mixed state. With copy-on-write, readers see either the old generation or the new one.
 """
 
 from __future__ import annotations

@@ -1,0 +1,87 @@
+"""`searchkit index`: the summary people read, the JSON scripts read, options and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from searchkit.cli import app
+from searchkit.store import IndexStore
+
+
+def test_summary_counts_and_a_quiet_second_run(runner, corpus_dir, tmp_path):
+    index = str(tmp_path / "ix")
+    first = runner.invoke(app, ["index", str(corpus_dir), "--index", index])
+    assert first.exit_code == 0
+    assert first.stdout.splitlines()[1] == (
+        "Files: 5 found, 5 read, 0 unchanged, 0 removed. Articles: 21 added, 0 updated, 0 removed."
+    )
+    second = runner.invoke(app, ["index", "--index", index])
+    assert second.stdout.startswith(
+        "Index up to date: 21 articles (20 distinct, 1 duplicate cluster) from 5 files; checked in "
+    )
+    assert runner.invoke(app, ["index", "--index", index, "--quiet"]).stdout == ""
+    assert "\x1b[" not in first.output  # not a terminal: no progress bar, no colour
+
+
+def test_json_summary(runner, corpus_dir, tmp_path):
+    (corpus_dir / "blank.txt").write_text("   \n")
+    result = runner.invoke(
+        app, ["index", str(corpus_dir), "--index", str(tmp_path / "ix"), "--json"]
+    )
+    data = json.loads(result.stdout)
+    assert (data["files"], data["articles"], data["distinct_articles"]) == (5, 21, 20)
+    assert (data["files_seen"], data["files_read"], data["articles_added"]) == (6, 6, 21)
+    assert data["changed"] is True
+    assert data["roots"] == [str(corpus_dir)]
+    assert data["skipped"] == [{"source": "corpus/blank.txt", "reason": "empty file"}]
+
+
+def test_strict_makes_skips_exit_3(runner, corpus_dir, tmp_path):
+    index = str(tmp_path / "ix")
+    clean = runner.invoke(app, ["index", str(corpus_dir), "--index", index, "--strict"])
+    assert clean.exit_code == 0
+    (corpus_dir / "blank.txt").write_text("   \n")
+    strict = runner.invoke(app, ["index", "--index", index, "--strict"])
+    assert strict.exit_code == 3
+    assert strict.stderr == "searchkit: 1 files skipped (--strict)\n"
+    assert "corpus/blank.txt: empty file" in strict.stdout
+    assert IndexStore(index).exists()  # the run itself was applied
+
+
+def test_many_skips_are_grouped_by_reason(runner, corpus_dir, tmp_path):
+    for i in range(25):
+        (corpus_dir / f"img{i:02d}.png").write_bytes(b"\x89PNG")
+    for i in range(3):
+        (corpus_dir / f"empty{i}.txt").write_text("")
+    result = runner.invoke(app, ["index", str(corpus_dir), "--index", str(tmp_path / "ix")])
+    lines = result.stdout.splitlines()
+    assert lines[2:] == [
+        "Skipped 28 files:",
+        "  25 × unsupported file type: corpus/img00.png, corpus/img01.png, corpus/img02.png, … "
+        "(22 more)",
+        "  3 × empty file: corpus/empty0.txt, corpus/empty1.txt, corpus/empty2.txt",
+        "  (--json lists every skipped file)",
+    ]
+
+
+def test_max_size_and_globs(runner, corpus_dir, tmp_path):
+    index = str(tmp_path / "ix")
+    result = runner.invoke(
+        app,
+        ["index", str(corpus_dir), "--index", index, "--max-size", "30k", "--exclude", "000_*"],
+    )
+    assert result.exit_code == 0
+    skipped = [line.strip() for line in result.stdout.splitlines()[3:]]
+    # 002 (48 KB) and 003 (40 KB) are over 30 KiB; 000 is excluded, so not even listed
+    assert skipped == [
+        "corpus/002_5c42664f1906b5a1.txt: larger than the size cap (47 KB > 30 KB)",
+        "corpus/003_2ea9e9789186997a.txt: larger than the size cap (39 KB > 30 KB)",
+    ]
+    include = runner.invoke(app, ["index", "--index", index, "--include", "001_*"])
+    assert "from 1 files" in include.stdout.splitlines()[0]
+
+
+def test_bad_size_is_a_usage_error(runner, tmp_path):
+    result = runner.invoke(app, ["index", "--index", str(tmp_path / "ix"), "--max-size", "big"])
+    assert result.exit_code == 2
+    assert "'big' is not a size like 20MB or 500k" in result.output
