@@ -113,11 +113,21 @@ class Progress:
 
 @dataclass(slots=True)
 class _Stored:
-    """What the live generation knows: its file manifest and dedup table."""
+    """What the live generation knows: its file manifest, counts, and (read on demand) dedup table."""
 
     files: dict[str, FileRecord] = field(default_factory=dict)
-    items: dict[str, DedupItem] = field(default_factory=dict)
-    states: dict[str, str] = field(default_factory=dict)  # article id -> cluster-facts digest
+    counts: dict[str, int] = field(default_factory=dict)  # articles, distinct, duplicate_clusters
+    store: IndexStore | None = None  # None: nothing stored (a new index, or --rebuild)
+    _dedup: tuple[dict[str, DedupItem], dict[str, str]] | None = None
+
+    def dedup(self) -> tuple[dict[str, DedupItem], dict[str, str]]:
+        """Every stored article's dedup item, and its cluster-facts digest (article id -> state).
+
+        Only a run that changes articles needs it: a no-change run never reads it.
+        """
+        if self._dedup is None:
+            self._dedup = _load_dedup(self.store) if self.store is not None else ({}, {})
+        return self._dedup
 
 
 def build_index(
@@ -429,48 +439,57 @@ def _run(
     # --- cluster
     if progress.on_stage:
         progress.on_stage("dedup")
-    items = {i: item for i, item in stored.items.items() if i not in removed_ids}
-    for result in new_results:
-        for article, fp in zip(result.articles, result.fingerprints, strict=True):
-            items[article.id] = item_of(article, fp)
-    ordered = [items[k] for k in sorted(items)]
-    clusters = cluster_items(ordered, threshold) if (changed_files or not stored.items) else None
-    if clusters is None:
-        cluster_of = {}
-        states = dict(stored.states)
-        rewrite: list[str] = []
+    if not changed_files and stored.store is not None:
+        # No article changed: the stored clusters stand, and the dedup table is not even read.
         report.changed = touched > 0 or manifest_dirty
+        report.articles = stored.counts.get("articles", 0)
+        report.files = sum(1 for r in files.values() if r.article_ids)
+        report.distinct = stored.counts.get("distinct", 0)
+        report.duplicate_clusters = stored.counts.get("duplicate_clusters", 0)
+        if not report.changed:
+            return report, None
+        items = states = None
+        cluster_of: dict[str, DuplicateCluster] = {}
+        rewrite: list[str] = []
     else:
+        stored_items, stored_states = stored.dedup()
+        items = {i: item for i, item in stored_items.items() if i not in removed_ids}
+        for result in new_results:
+            for article, fp in zip(result.articles, result.fingerprints, strict=True):
+                items[article.id] = item_of(article, fp)
+        clusters = cluster_items([items[k] for k in sorted(items)], threshold)
         cluster_of = _cluster_lookup(clusters)
         states = {i: _state_key(cluster_of[i]) for i in items}
         rewrite = sorted(
             i
             for i in items
-            if i not in new_ids and i in stored.states and stored.states[i] != states[i]
+            if i not in new_ids and i in stored_states and stored_states[i] != states[i]
         )
-        report.changed = changed_files or touched > 0 or manifest_dirty or bool(rewrite)
-    report.articles = len(items)
-    report.files = sum(1 for r in files.values() if r.article_ids)
-    if clusters is not None:
+        report.changed = True
+        report.articles = len(items)
+        report.files = sum(1 for r in files.values() if r.article_ids)
         report.distinct = len(clusters)
         report.duplicate_clusters = sum(1 for c in clusters if c.duplicates)
-    else:
-        report.distinct = _count_distinct(stored)
-        report.duplicate_clusters = _count_dup_clusters(stored)
-    report.articles_added = len(new_ids - set(stored.items))
-    report.articles_removed = len(removed_ids - new_ids)
-    report.articles_updated = len(rewrite) + len(new_ids & set(stored.items))
-    if not report.changed or not items:
-        return report, None
+        report.articles_added = len(new_ids - set(stored_items))
+        report.articles_removed = len(removed_ids - new_ids)
+        report.articles_updated = len(rewrite) + len(new_ids & set(stored_items))
+        if not items:
+            return report, None
 
     # --- write a new generation
     if progress.on_stage:
         progress.on_stage("write")
     gen = store.new_generation()
+    counts = {
+        "articles": report.articles,
+        "distinct": report.distinct,
+        "duplicate_clusters": report.duplicate_clusters,
+    }
     _write(
         gen,
-        live if stored.files or stored.items else None,
+        live if stored.store is not None else None,
         files,
+        counts,
         items,
         states,
         cluster_of,
@@ -493,24 +512,13 @@ def _skipped_now(files: dict[str, FileRecord], stored: _Stored) -> list[str]:
     ]
 
 
-def _count_distinct(stored: _Stored) -> int:
-    return len({state.split("|", 1)[0] for state in stored.states.values()})
-
-
-def _count_dup_clusters(stored: _Stored) -> int:
-    sizes: dict[str, int] = {}
-    for state in stored.states.values():
-        cluster = state.split("|", 1)[0]
-        sizes[cluster] = sizes.get(cluster, 0) + 1
-    return sum(1 for n in sizes.values() if n > 1)
-
-
 def _write(
     gen: Path,
     live: Path | None,
     files: dict[str, FileRecord],
-    items: dict[str, DedupItem],
-    states: dict[str, str],
+    counts: dict[str, int],
+    items: dict[str, DedupItem] | None,
+    states: dict[str, str] | None,
     cluster_of: dict[str, DuplicateCluster],
     new_results: list[FileResult],
     delete_ids: set[str],
@@ -535,7 +543,7 @@ def _write(
         with ix.searcher() as searcher:
             for article_id in rewrite:
                 stored = searcher.document(id=article_id, kind="article")
-                if stored is not None:
+                if stored is not None and items is not None:
                     rewritten.append((article_from_stored(stored), items[article_id].fingerprint))
     adding = len(rewritten) + sum(len(r.articles) for r in new_results)
     writer = _writer(ix, adding, workers)
@@ -546,7 +554,8 @@ def _write(
             for rel in file_docs_to_replace:
                 writer.delete_by_term("id", "file:" + rel)
             writer.delete_by_term("id", FILES_MANIFEST_ID)
-            writer.delete_by_term("id", DEDUP_MANIFEST_ID)
+            if items is not None:
+                writer.delete_by_term("id", DEDUP_MANIFEST_ID)
         for article, fp in rewritten:
             writer.add_document(**article_document(article, fp, cluster_of[article.id]))
         for result in new_results:
@@ -556,8 +565,9 @@ def _write(
             writer.add_document(**file_document(result.record))
         if progress.on_stage:
             progress.on_stage("commit")
-        writer.add_document(**_files_manifest_document(files))
-        writer.add_document(**_dedup_manifest_document(items, states))
+        writer.add_document(**_files_manifest_document(files, counts))
+        if items is not None and states is not None:
+            writer.add_document(**_dedup_manifest_document(items, states))
     except BaseException:
         writer.cancel()
         raise
@@ -724,7 +734,9 @@ def file_document(record: FileRecord) -> dict[str, Any]:
     }
 
 
-def _files_manifest_document(files: dict[str, FileRecord]) -> dict[str, Any]:
+def _files_manifest_document(
+    files: dict[str, FileRecord], counts: dict[str, int]
+) -> dict[str, Any]:
     table = {
         rel: (r.size, r.mtime, r.digest, r.encoding, r.article_ids, r.skipped)
         for rel, r in files.items()
@@ -732,7 +744,7 @@ def _files_manifest_document(files: dict[str, FileRecord]) -> dict[str, Any]:
     return {
         "kind": "manifest",
         "id": FILES_MANIFEST_ID,
-        "meta": {"version": MANIFEST_VERSION, "files": table},
+        "meta": {"version": MANIFEST_VERSION, "files": table, "counts": counts},
     }
 
 
@@ -762,26 +774,33 @@ def _dedup_manifest_document(items: dict[str, DedupItem], states: dict[str, str]
 
 
 def _load_stored(store: IndexStore) -> _Stored:
-    """The manifest and dedup table of the live generation (empty when it has none)."""
+    """The live generation's file manifest (empty when it has none: everything is read again)."""
+    ix = store.open()
+    with ix.searcher() as searcher:
+        files_doc = searcher.document(id=FILES_MANIFEST_ID)
+        has_dedup = searcher.document_number(id=DEDUP_MANIFEST_ID) is not None
+    if not files_doc or not has_dedup:
+        return _Stored()  # an index written before manifests existed, or by write_articles
+    stored = _Stored(store=store, counts=dict(files_doc["meta"]["counts"]))
+    for rel, (size, mtime, digest, encoding, ids, skipped) in files_doc["meta"]["files"].items():
+        stored.files[rel] = FileRecord(rel, size, mtime, digest, encoding, list(ids), skipped)
+    return stored
+
+
+def _load_dedup(store: IndexStore) -> tuple[dict[str, DedupItem], dict[str, str]]:
     import numpy as np
 
     from searchkit.dedup import NUM_PERM
 
-    ix = store.open()
-    stored = _Stored()
-    with ix.searcher() as searcher:
-        files_doc = searcher.document(id=FILES_MANIFEST_ID)
-        dedup_doc = searcher.document(id=DEDUP_MANIFEST_ID)
-    if not files_doc or not dedup_doc:
-        return stored  # an index written before manifests existed: read everything again
-    for rel, (size, mtime, digest, encoding, ids, skipped) in files_doc["meta"]["files"].items():
-        stored.files[rel] = FileRecord(rel, size, mtime, digest, encoding, list(ids), skipped)
-    meta = dedup_doc["meta"]
+    with store.open().searcher() as searcher:
+        meta = searcher.document(id=DEDUP_MANIFEST_ID)["meta"]
+    items: dict[str, DedupItem] = {}
+    states: dict[str, str] = {}
     sigs = np.frombuffer(meta["signatures"], dtype="<u4").reshape(-1, NUM_PERM)
     for k, article_id in enumerate(meta["ids"]):
         fp = Fingerprint(meta["hashes"][k], sigs[k].copy(), meta["shingles"][k])
-        stored.items[article_id] = DedupItem(
+        items[article_id] = DedupItem(
             article_id, meta["sources"][k], meta["positions"][k], tuple(meta["ranks"][k]), fp
         )
-        stored.states[article_id] = meta["states"][k]
-    return stored
+        states[article_id] = meta["states"][k]
+    return items, states
