@@ -10,6 +10,9 @@
 3. A re-run with nothing changed, in a fresh process (imports included), against the first build.
 4. With --noop-files N: the no-change re-run of an index of N small files (one short article
    each), to check the re-run cost at the scale of issue 6's target (100k files).
+5. Choices behind the defaults: encoding detection (``bench.encodings``); the stemmer cache
+   (Whoosh's LFU cache vs functools' LRU, on the corpus text plus a growing tail of rare words);
+   reading the file manifest as one document per file vs one manifest document (100k files).
 
 Each build runs in its own process (bench.worker), so timings include start-up and peak memory is
 per step. The machine is shared: compare the ratios within one run. Results go to
@@ -30,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import extraction  # noqa: E402
+from bench import encodings, extraction  # noqa: E402
 from bench.scale import CACHE, corpus_for, export_docs  # noqa: E402
 from bench.worker import measure  # noqa: E402
 
@@ -120,6 +123,70 @@ def noop_at_scale(count: int, noop_runs: int) -> dict:
     }
 
 
+def stem_cache(corpus: Path) -> dict:
+    """Text analysis of the corpus with Whoosh's LFU stem cache and with functools' LRU cache."""
+    from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter
+    from whoosh.lang.porter import stem as porter_stem
+
+    from searchkit.analysis import CJKBigramTokenizer, stem
+
+    rng = random.Random(1)
+    texts = [
+        p.read_text(encoding="utf-8")
+        + " "
+        + " ".join(f"x{rng.choice('abcdefgh')}{rng.randrange(10**6)}" for _ in range(200))
+        for p in sorted(corpus.rglob("*.txt"))
+    ]
+    words = sum(len(t.split()) for t in texts)
+    chains = {
+        "whoosh_lfu": lambda: StemFilter(stemfn=porter_stem, cachesize=100_000),
+        "functools_lru": lambda: StemFilter(stemfn=stem, cachesize=None),
+    }
+    best: dict[str, float] = {}
+    for name in [*chains, *chains]:  # interleaved, best of two: the machine is shared
+        analyzer = CJKBigramTokenizer() | LowercaseFilter() | StopFilter(minsize=1) | chains[name]()
+        stem.cache_clear()
+        started = time.perf_counter()
+        for text in texts:
+            for _ in analyzer(text, positions=True):
+                pass
+        best[name] = min(best.get(name, 1e9), time.perf_counter() - started)
+    return {"words": words, **best}
+
+
+def manifest_read(files: int) -> dict:
+    """Reading what a re-run needs for ``files`` files: one stored document each, or one in all."""
+    from whoosh import index
+    from whoosh.fields import ID, STORED, Schema
+
+    folder = CACHE / f"manifest-read-{files}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ix = index.create_in(
+        str(folder), Schema(kind=ID(stored=True), id=ID(stored=True), meta=STORED())
+    )
+    writer = ix.writer(limitmb=256)
+    table = {}
+    for i in range(files):
+        rel = f"root/dir{i % 100}/file{i:06d}.txt"
+        record = (1234 + i, 1.7e9 + i, f"{i:064x}", "utf-8", [f"{i:012x}"], None)
+        table[rel] = record
+        writer.add_document(kind="file", id="file:" + rel, meta=record)
+    writer.add_document(kind="manifest", id="manifest", meta={"files": table})
+    writer.commit()
+    with index.open_dir(str(folder)).searcher() as searcher:
+        reader = searcher.reader()
+        started = time.perf_counter()
+        per_file = [reader.stored_fields(n) for n in reader.postings("kind", b"file").all_ids()]
+        per_file_s = time.perf_counter() - started
+        started = time.perf_counter()
+        one = searcher.document(id="manifest")
+        one_s = time.perf_counter() - started
+    assert len(per_file) == len(one["meta"]["files"]) == files
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"files": files, "per_file_docs_s": per_file_s, "one_manifest_doc_s": one_s}
+
+
 def markdown(results: dict) -> str:
     lines = []
     ex = results["extraction"]["extraction"]
@@ -162,6 +229,24 @@ def markdown(results: dict) -> str:
             f"{s['build_wall_s']:.0f} s): {s['noop_wall_s']:.2f} s wall "
             f"({s['noop_in_process_s']:.2f} s in the library, peak {s['noop_peak_mib']:.0f} MiB)."
         )
+    e = results["encodings"]
+    lines.append("\nEncoding detection (bench.encodings, 11 legacy-encoded samples):\n")
+    lines.append("| detector | right | ms/file |")
+    lines.append("| --- | --- | --- |")
+    for name, r in e.items():
+        lines.append(f"| {name} | {r['right']}/{r['samples']} | {r['ms_per_file']:.1f} |")
+    c = results["stem_cache"]
+    lines.append(
+        f"\nAnalysing {c['words']:,} words: Whoosh's LFU stem cache {c['whoosh_lfu']:.2f} s, "
+        f"functools' LRU cache {c['functools_lru']:.2f} s "
+        f"({c['whoosh_lfu'] / c['functools_lru']:.2f}x)."
+    )
+    m = results["manifest_read"]
+    lines.append(
+        f"\nReading the manifest of {m['files']:,} files: one stored document per file "
+        f"{m['per_file_docs_s']:.2f} s, one manifest document {m['one_manifest_doc_s']:.2f} s "
+        f"({m['per_file_docs_s'] / m['one_manifest_doc_s']:.0f}x)."
+    )
     return "\n".join(lines)
 
 
@@ -174,7 +259,10 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.time()
     results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S")}
     results["extraction"] = extraction.main(["--quick"] if args.quick else [])
+    results["encodings"] = encodings.main([])
     results["throughput"] = throughput(1000 if args.quick else args.articles, 3)
+    results["stem_cache"] = stem_cache(corpus_for(1000 if args.quick else 3000))
+    results["manifest_read"] = manifest_read(10_000 if args.quick else 100_000)
     if args.noop_files:
         results["noop_scale"] = noop_at_scale(args.noop_files, 3)
     results["seconds"] = time.time() - started

@@ -130,16 +130,21 @@ def test_truncated_html_keeps_what_arrived(tmp_path):
     assert body.startswith("Beijing’s regulators") and "cut off in the mid" in body
 
 
-def test_html_nested_ten_thousand_deep_does_not_stop_the_run(corpus_dir, tmp_path):
+def test_html_nested_ten_thousand_deep_is_read(corpus_dir, tmp_path):
     deep = "<div>" * 10_000 + f"<p>{STORY}</p>" + "</div>" * 10_000
     (corpus_dir / "deep.html").write_text(f"<html><body>{deep}</body></html>")
+    spans = "<span>" * 10_000 + "x" + "</span>" * 10_000
+    (corpus_dir / "deep2.html").write_text(f"<html><body><p>{STORY}</p>{spans}</body></html>")
     store = IndexStore(tmp_path / "index")
     report = build_index([corpus_dir], store)
-    # either read (lxml caps the depth) or skipped with a reason, never a crash
-    assert report.files + len(report.skipped) == 6
-    assert report.articles >= 21
-    for skip in report.skipped:
-        assert skip.relpath == "corpus/deep.html" and skip.reason
+    assert report.skipped == []
+    assert (report.files, report.articles) == (7, 23)
+    with Searcher(store) as searcher:
+        (hit,) = searcher.search('"forty apps"').hits  # the same story in both: one cluster
+        assert sorted([hit.source, *(d.source for d in hit.duplicates)]) == [
+            "corpus/deep.html",
+            "corpus/deep2.html",
+        ]
 
 
 def test_a_file_over_the_size_cap_is_skipped_without_being_read(corpus_dir, tmp_path):
