@@ -25,13 +25,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from searchkit.analysis import CJK_RANGES, stem
 from searchkit.analysis import TOKEN_PATTERN as _TOKEN
+from searchkit.analysis import is_cjk, split_cjk, stem
 
 Snippet = list[tuple[str, bool]]
 
 _LEAD_CHARS = 220
-_WORD = f"[^\\W{CJK_RANGES}]"
 _STOP_WORDS: frozenset[str] | None = None
 
 
@@ -54,7 +53,13 @@ class Highlight:
             return None
         prefixes = sorted({_prefix(s) for s in stems}, key=len, reverse=True)
         alternatives = "|".join(re.escape(p) for p in prefixes)
-        return re.compile(f"(?<!{_WORD})(?:{alternatives}){_WORD}*(?:\\.{_WORD}+)*", re.IGNORECASE)
+        # Plain \\w (cheap to compile, unlike a class excluding CJK): words are checked after.
+        return re.compile(f"(?:{alternatives})\\w*(?:\\.\\w+)*", re.IGNORECASE)
+
+
+def _is_word_char(ch: str) -> bool:
+    """A letter or digit of a space-separated script (a CJK character is a word of its own)."""
+    return (ch.isalnum() or ch == "_") and not is_cjk(ch)
 
 
 def _prefix(term: str) -> str:
@@ -79,7 +84,13 @@ def find_matches(text: str, highlight: Highlight) -> list[_Match]:
     if pattern is not None:
         words = []  # (start, end, stem) of each candidate word
         for m in pattern.finditer(text):
-            words.append((m.start(), m.end(), stem(m.group(0).lower())))
+            start = m.start()
+            if start and _is_word_char(text[start - 1]):
+                continue  # inside a word, not at its start
+            word = m.group(0)
+            if not word.isascii():
+                word = next(split_cjk(word))[0]  # a word running into CJK characters ends there
+            words.append((start, start + len(word), stem(word.lower())))
         for start, end, term in words:
             if term in highlight.terms:
                 found.append(_Match(start, end, term, highlight.terms[term]))
