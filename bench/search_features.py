@@ -14,7 +14,8 @@ CPU time is steadier than wall time, which is given too) and the ratio to FTS5:
 
 - ``full``: Searcher.search(q, limit=10) as the CLI and the web page use it (facets, snippets,
   proximity, spelling check, bulk scoring);
-- ``no facets``; ``no proximity``; ``no snippets``; ``matchers``: scoring through Whoosh's
+- ``no facets``; ``no proximity``; ``no snippets``; ``no exact field`` (exact-word boost 0, so
+  its posting lists are not read); ``matchers``: scoring through Whoosh's
   matchers instead of the bulk scorer (as before postings.py);
 - ``fts5``: the peer.
 """
@@ -101,6 +102,14 @@ def main() -> None:
     def no_proximity(q):
         return no_prox.search(q, limit=10)
 
+    boosts = {**searcher.params.boosts, "exact": 0.0}
+    no_exact_searcher = Searcher(
+        IndexStore(args.index), dataclasses.replace(searcher.params, boosts=boosts)
+    )
+
+    def no_exact(q):
+        return no_exact_searcher.search(q, limit=10)
+
     def no_snippets(q):
         saved = snippets.make_snippet
         snippets.make_snippet = lambda text, light, **kw: []
@@ -122,6 +131,7 @@ def main() -> None:
         "no facets": no_facets,
         "no proximity": no_proximity,
         "no snippets": no_snippets,
+        "no exact field": no_exact,
         "matchers": matchers,
         "fts5": fts.query,
     }

@@ -65,7 +65,9 @@ class CJKBigramTokenizer(Tokenizer):
         self.min_word = min_word
 
     def __eq__(self, other: object) -> bool:
-        return other.__class__ is self.__class__ and other.min_word == self.min_word
+        return other.__class__ is self.__class__ and getattr(other, "min_word", 1) == getattr(
+            self, "min_word", 1
+        )
 
     def __call__(
         self,

@@ -21,8 +21,14 @@ from whoosh.util.numeric import byte_to_length
 _BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
 
 
-def read(reader, fieldname: str, btext: bytes) -> tuple[list[int], list[float]]:
-    """Document numbers holding the term, ascending, and the term's frequency in each."""
+def read(
+    reader, fieldname: str, btext: bytes, *, values: list | None = None
+) -> tuple[list[int], list[float]]:
+    """Document numbers holding the term, ascending, and the term's frequency in each.
+
+    With ``values``, each posting's encoded value (its word positions, for fields that keep them)
+    is appended to that list too, in the same order.
+    """
     ids: list[int] = []
     weights: list[float] = []
     for leaf, offset in reader.leaf_readers():
@@ -30,21 +36,28 @@ def read(reader, fieldname: str, btext: bytes) -> tuple[list[int], list[float]]:
             continue
         matcher = leaf.postings(fieldname, btext)
         if type(matcher) is W3LeafMatcher and not leaf.has_deletions():
-            _read_blocks(matcher, offset, ids, weights)
+            _read_blocks(matcher, offset, ids, weights, values)
         else:  # another codec, or deleted documents to skip: Whoosh's matcher knows
             while matcher.is_active():
                 ids.append(matcher.id() + offset)
                 weights.append(matcher.weight())
+                if values is not None:
+                    values.append(matcher.value())
                 matcher.next()
     return ids, weights
 
 
-def _read_blocks(matcher: W3LeafMatcher, offset: int, ids: list[int], weights: list[float]):
+def _read_blocks(
+    matcher: W3LeafMatcher, offset: int, ids: list[int], weights: list[float], values
+) -> None:
     while not matcher._atend:
         if matcher._data is None:
             matcher._read_data()
         raw_ids, raw_weights, _ = matcher._data
         count = matcher._blocklength
+        if values is not None:
+            matcher._read_values()
+            values.extend(matcher._values)
         block = raw_ids if matcher._byteids else accumulate(raw_ids)
         ids.extend((i + offset for i in block) if offset else block)
         if raw_weights is None:

@@ -202,6 +202,7 @@ def proximity_bonus(
     params: RankingParams,
     pairs: Sequence[tuple[str, str]],
     docnums: Iterable[int],
+    lists,  # search.PostingLists: where the terms' word positions come from
 ) -> dict[int, list[ScorePart]]:
     """BM25TP: for each pair of adjacent query words, sum 1/d² over their occurrences d words apart
     (d <= window) in title or body, saturate it like a term frequency, weight it by the pair's
@@ -221,7 +222,7 @@ def proximity_bonus(
         b = params.field_b.get(fieldname, params.b)
         positions: dict[str, dict[int, list[int]]] = {}
         for term in {t for pair in pairs for t in pair}:
-            positions[term] = _positions(reader, fieldname, term, docs)
+            positions[term] = lists.positions(fieldname, term, docs)
         for first, second in pairs:
             left, right = positions[first], positions[second]
             idf = min(
@@ -238,21 +239,6 @@ def proximity_bonus(
                     ScorePart(f"{fieldname} proximity", f"{first} {second}", points)
                 )
     return out
-
-
-def _positions(reader, fieldname: str, term: str, docs: list[int]) -> dict[int, list[int]]:
-    """Word positions of ``term`` in each of ``docs`` (sorted) that holds it."""
-    found: dict[int, list[int]] = {}
-    if (fieldname, term) not in reader:
-        return found
-    matcher = reader.postings(fieldname, term)
-    for docnum in docs:
-        if not matcher.is_active():
-            break
-        matcher.skip_to(docnum)
-        if matcher.is_active() and matcher.id() == docnum:
-            found[docnum] = matcher.value_as("positions")
-    return found
 
 
 def _pair_weight(left: list[int], right: list[int], window: int) -> float:
@@ -299,10 +285,13 @@ def like_query(
     if not chosen:
         return None
     top = chosen[0][0]
+    # Boosts on the terms themselves (not on an Or of them) keep this a bare-word query, which
+    # the bulk scorer handles.
     return query.Or(
         [
-            query.Or([query.Term("body", term), query.Term("title", term)], boost=weight / top)
+            query.Term(fieldname, term, boost=weight / top)
             for weight, term in chosen
+            for fieldname in ("body", "title")
         ]
     )
 

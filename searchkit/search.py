@@ -17,6 +17,7 @@ and for each search:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 import itertools
@@ -324,7 +325,7 @@ class Searcher:
                     )
                 loose.first = found
                 found = loose
-        passing = {s for s in found.stories if all(test(s) for test in tests.values())}
+        passing = _passing(found.stories, list(tests.values()))
         if sort == "relevance":
             ranked = self._rank(found, passing, want)
         else:
@@ -348,7 +349,7 @@ class Searcher:
         for name in FACET_NAMES:
             others = frozenset(k for k in tests if k != name)
             if others not in cache:
-                chosen = [s for s in stories if all(tests[k](s) for k in others)]
+                chosen = _passing(stories, [tests[k] for k in others])
                 cache[others] = table.facet_counts(chosen)
             out[name] = cache[others][name]
         return out
@@ -405,7 +406,7 @@ class Searcher:
                 results = self._searcher.search(found.q, limit=fetch, filter=allowed)
                 scored = [(hit.docnum, float(hit.score)) for hit in results]
                 exhausted = results.scored_length() < fetch
-            head = self._proximity(found.q, scored[:depth])
+            head = self._proximity(found, scored[:depth])
             best: dict[int, tuple[int, float]] = {}
             order: list[int] = []
             for docnum, score in head + scored[depth:]:
@@ -424,12 +425,15 @@ class Searcher:
             self._bulk_scorer = ranking.BulkScorer(self._searcher, self.params)
         return self._bulk_scorer
 
-    def _proximity(self, q: query.Query, scored: list[tuple[int, float]]) -> list:
+    def _proximity(self, found: _Matches, scored: list[tuple[int, float]]) -> list:
         """Add the proximity bonus to the top candidates and re-sort them."""
-        pairs = _adjacent_pairs(q)
+        pairs = _adjacent_pairs(found.q)
         if not pairs or self.params.proximity <= 0:
             return scored
-        bonus = ranking.proximity_bonus(self._searcher, self.params, pairs, (d for d, _ in scored))
+        lists = found.lists or PostingLists(self._searcher.reader())
+        bonus = ranking.proximity_bonus(
+            self._searcher, self.params, pairs, [d for d, _ in scored], lists
+        )
         if not bonus:
             return scored
         rescored = [(d, s + sum(p.score for p in bonus.get(d, ()))) for d, s in scored]
@@ -469,9 +473,9 @@ class Searcher:
         parts = ranking.explain(self._searcher, q, docnum)
         pairs = _adjacent_pairs(q)
         if pairs and self.params.proximity > 0:
-            parts += ranking.proximity_bonus(self._searcher, self.params, pairs, [docnum]).get(
-                docnum, []
-            )
+            lists = PostingLists(self._searcher.reader())
+            bonus = ranking.proximity_bonus(self._searcher, self.params, pairs, [docnum], lists)
+            parts += bonus.get(docnum, [])
         return parts
 
     def _highlight(self, q: query.Query) -> snippets.Highlight:
@@ -704,6 +708,13 @@ def _plain_query(schema, params: RankingParams, text: str, any_word: bool) -> qu
     return query.And([query.Or(clauses) for clauses in groups]).normalize()
 
 
+def _passing(stories: set[int], tests: list[Callable[[int], bool]]) -> set[int]:
+    """The stories that pass every test (the same set when there is none: no copy to make)."""
+    if not tests:
+        return stories
+    return {s for s in stories if all(test(s) for test in tests)}
+
+
 def _without_exact_phrases(q: query.Query) -> query.Query:
     """Phrases are matched on the stemmed fields: ``exact`` keeps no word positions."""
 
@@ -744,26 +755,52 @@ def _adjacent_pairs(q: query.Query) -> list[tuple[str, str]]:
 
 
 class PostingLists:
-    """The posting lists one search reads, each read once (``postings.read``), by (field, term)."""
+    """The posting lists one search reads, each read once (``postings.read``), by (field, term).
+
+    For fields that keep word positions the encoded positions are kept too, for the proximity
+    bonus of the top candidates (``positions``).
+    """
 
     def __init__(self, reader) -> None:
         self.reader = reader
         self.lists: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+        self.values: dict[tuple[str, str], list] = {}
 
     def get(self, fieldname: str, text) -> tuple[list[int], list[float]]:
         key = (fieldname, text)
         found = self.lists.get(key)
         if found is None:
             found = ([], [])
-            if fieldname in self.reader.schema:
-                try:
-                    btext = self.reader.schema[fieldname].to_bytes(text)
-                except ValueError:
-                    btext = None
-                if btext is not None:
-                    found = postings.read(self.reader, fieldname, btext)
+            btext = self._bytes(fieldname, text)
+            if btext is not None:
+                keep = [] if self.reader.schema[fieldname].format.supports("positions") else None
+                found = postings.read(self.reader, fieldname, btext, values=keep)
+                if keep is not None:
+                    self.values[key] = keep
             self.lists[key] = found
         return found
+
+    def positions(self, fieldname: str, text, docnums: list[int]) -> dict[int, list[int]]:
+        """Word positions of the term in each of these documents that holds it."""
+        ids, _ = self.get(fieldname, text)
+        values = self.values.get((fieldname, text))
+        if not values:
+            return {}
+        decode = self.reader.schema[fieldname].format.decode_positions
+        found = {}
+        for docnum in docnums:
+            i = bisect.bisect_left(ids, docnum)
+            if i < len(ids) and ids[i] == docnum:
+                found[docnum] = decode(values[i])
+        return found
+
+    def _bytes(self, fieldname: str, text) -> bytes | None:
+        if fieldname not in self.reader.schema:
+            return None
+        try:
+            return self.reader.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
 
 
 def _docset(searcher, q: query.Query, lists: PostingLists) -> set[int]:
