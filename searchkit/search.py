@@ -461,12 +461,16 @@ class Searcher:
         top = heapq.nsmallest(want, passing, key=lambda s: (key(s), table.canonical[s]))
         wanted = set(top)
         copies = {d for d in found.docs if table.story_of[d] in wanted}
+        groups = ranking.term_groups(found.q)
+        if groups is not None and found.lists is not None:
+            by_doc = self._bulk().score(groups, found.lists, copies)
+            scored = sorted(by_doc.items(), key=lambda item: (-item[1], item[0]))
+        else:
+            results = self._searcher.search(found.q, limit=None, filter=copies)
+            scored = [(hit.docnum, float(hit.score)) for hit in results]
         scores: dict[int, tuple[int, float]] = {}
-        results = self._searcher.search(found.q, limit=None, filter=copies)
-        for hit in results:
-            story = table.story_of[hit.docnum]
-            if story not in scores:
-                scores[story] = (hit.docnum, float(hit.score))
+        for docnum, score in scored:  # best copy of each story first
+            scores.setdefault(table.story_of[docnum], (docnum, score))
         return [(s, *scores.get(s, (table.canonical[s], 0.0))) for s in top]
 
     def _explain(self, q: query.Query, docnum: int) -> list[ScorePart]:
