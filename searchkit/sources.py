@@ -42,7 +42,9 @@ SKIP_DIRS = frozenset({"CVS", "_darcs", "__pycache__", "node_modules"})
 
 
 def kind_of(path: str) -> str | None:
-    return KINDS.get(os.path.splitext(path)[1].lower())
+    name = path.rpartition("/")[2]
+    stem, dot, ext = name.rpartition(".")
+    return KINDS.get("." + ext.lower()) if dot and stem else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +111,7 @@ def discover(
             yield from _walk(root, filters, skip, seen)
         else:
             # A file named on the command line is read whatever its extension.
-            yield from _file(root.path, root.label, st, filters, seen, explicit=True)
+            yield from _file(root.path, root.label, st, filters, seen)
 
 
 def _walk(
@@ -160,7 +162,7 @@ def _walk(
             except OSError as exc:
                 yield SkippedFile(label, f"cannot read: {exc.strerror or exc}")
                 continue
-            yield from _file(entry.path, label, st, filters, seen, explicit=False)
+            yield from _file(entry.path, label, st, filters, seen)
         # Depth-first in sorted order: push in reverse so the first folder is walked first.
         stack.extend(reversed(subfolders))
 
@@ -171,8 +173,6 @@ def _file(
     st: os.stat_result,
     filters: Filters,
     seen: set[tuple[int, int]],
-    *,
-    explicit: bool,
 ) -> Iterator[SourceFile | SkippedFile]:
     key = (st.st_dev, st.st_ino)
     if key in seen:
@@ -180,9 +180,6 @@ def _file(
     seen.add(key)
     if not stat.S_ISREG(st.st_mode):
         yield SkippedFile(label, "not a regular file")
-        return
-    if not explicit and kind_of(label) is None:
-        yield SkippedFile(label, f"unsupported file type ({_suffix(label)})")
         return
     if filters.max_bytes is not None and st.st_size > filters.max_bytes:
         from searchkit.extract import too_large
