@@ -46,7 +46,7 @@ from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile,
 from searchkit.pipeline import FileResult, default_workers, read_files
 from searchkit.schema import facet_value
 from searchkit.sources import Filters, Root, discover, make_root
-from searchkit.store import IndexStore, StoreError
+from searchkit.store import META_FILE, IndexStore, StoreError
 
 FILES_MANIFEST_ID = "manifest:files"
 DEDUP_MANIFEST_ID = "manifest:dedup"
@@ -546,32 +546,56 @@ def _write(
                 if stored is not None and items is not None:
                     rewritten.append((article_from_stored(stored), items[article_id].fingerprint))
     adding = len(rewritten) + sum(len(r.articles) for r in new_results)
+    before = ix.doc_count()
     writer = _writer(ix, adding, workers)
+    added = deleted = 0
     try:
         if live is not None:
-            for article_id in delete_ids:
-                writer.delete_by_term("id", article_id)
-            for rel in file_docs_to_replace:
-                writer.delete_by_term("id", "file:" + rel)
-            writer.delete_by_term("id", FILES_MANIFEST_ID)
+            doomed = [*delete_ids, *("file:" + rel for rel in file_docs_to_replace)]
+            doomed.append(FILES_MANIFEST_ID)
             if items is not None:
-                writer.delete_by_term("id", DEDUP_MANIFEST_ID)
+                doomed.append(DEDUP_MANIFEST_ID)
+            # One searcher for all deletions (Whoosh opens a new one per call otherwise).
+            with writer.searcher() as searcher:
+                for doc_id in doomed:
+                    deleted += writer.delete_by_term("id", doc_id, searcher=searcher)
         for article, fp in rewritten:
             writer.add_document(**article_document(article, fp, cluster_of[article.id]))
+            added += 1
         for result in new_results:
             for article, fp in zip(result.articles, result.fingerprints, strict=True):
                 writer.add_document(**article_document(article, fp, cluster_of[article.id]))
             assert result.record is not None
             writer.add_document(**file_document(result.record))
+            added += len(result.articles) + 1
         if progress.on_stage:
             progress.on_stage("commit")
         writer.add_document(**_files_manifest_document(files, counts))
+        added += 1
         if items is not None and states is not None:
             writer.add_document(**_dedup_manifest_document(items, states))
+            added += 1
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
+    # Whoosh's multi-process writer collects its sub-writers' segments with a 1 s timeout and
+    # drops any that come late (a loaded machine): count, and redo the write with one process
+    # rather than publish an index that lost documents.
+    after = whoosh_index.open_dir(os.fspath(gen)).doc_count()
+    if after != before - deleted + added:
+        if workers <= 1:
+            raise StoreError(
+                f"the index writer kept {after} documents instead of {before - deleted + added}; "
+                "nothing was published"
+            )
+        for path in gen.iterdir():
+            if path.name != META_FILE:
+                path.unlink()
+        _write(
+            gen, live, files, counts, items, states, cluster_of, new_results, delete_ids,
+            rewrite, file_docs_to_replace, progress, workers=1,
+        )  # fmt: skip
 
 
 def _writer(ix, adding: int, workers: int):

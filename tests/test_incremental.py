@@ -202,3 +202,37 @@ def test_an_index_inside_the_indexed_folder_is_not_read(tmp_path, seeds_dir):
     report = update_index([tmp_path / "seeds"], store)
     assert report.files == 5
     assert update_index([], store).files_seen == 5
+
+
+def test_a_writer_that_loses_documents_is_caught_and_the_write_redone(
+    corpus_dir, tmp_path, monkeypatch
+):
+    """Whoosh's multi-process writer can drop a sub-writer's segment; the count check catches it."""
+    import searchkit.indexing as indexing
+
+    real_writer = indexing._writer
+
+    class Lossy:
+        def __init__(self, writer):
+            self.writer, self.seen = writer, 0
+
+        def add_document(self, **fields):
+            self.seen += 1
+            if self.seen != 3:  # the third document never reaches the index
+                self.writer.add_document(**fields)
+
+        def __getattr__(self, name):
+            return getattr(self.writer, name)
+
+    def lossy_when_parallel(ix, adding, workers):
+        writer = real_writer(ix, adding, workers)
+        return Lossy(writer) if workers > 1 else writer
+
+    monkeypatch.setattr(indexing, "_writer", lossy_when_parallel)
+    store = IndexStore(tmp_path / "index")
+    report = update_index([corpus_dir], store, workers=2)
+    assert (report.articles, report.distinct) == (21, 20)
+    reference = IndexStore(tmp_path / "reference")
+    monkeypatch.setattr(indexing, "_writer", real_writer)
+    update_index([corpus_dir], reference, workers=1)
+    assert snapshot(store) == snapshot(reference)
