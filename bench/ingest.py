@@ -1,6 +1,6 @@
 """Ingestion, side by side in one run: extraction quality, indexing throughput, no-change re-runs.
 
-    python -m bench.ingest [--quick] [--articles N] [--noop-files N]
+    python -m bench.ingest [--quick] [--articles N] [--noop-files N [--only-noop-files]]
 
 1. Extraction quality on real news pages: searchkit vs trafilatura (``bench.extraction``).
 2. Indexing throughput on a generated corpus (``bench.corpus``; 14,000 articles in about 10,400
@@ -9,7 +9,8 @@
    StemmingAnalyzer, one writer) indexing the same articles already extracted (title and body).
 3. A re-run with nothing changed, in a fresh process (imports included), against the first build.
 4. With --noop-files N: the no-change re-run of an index of N small files (one short article
-   each), to check the re-run cost at the scale of issue 6's target (100k files).
+   each), to check the re-run cost at the scale of issue 6's target (100k files), and the time to
+   cluster all N stored fingerprints (what a run that changes anything does).
 5. Choices behind the defaults: encoding detection (``bench.encodings``); the stemmer cache
    (Whoosh's LFU cache vs functools' LRU, on the corpus text plus a growing tail of rare words);
    reading the file manifest as one document per file vs one manifest document (100k files).
@@ -113,7 +114,10 @@ def noop_at_scale(count: int, noop_runs: int) -> dict:
     build = measure("index-ours", str(folder), str(index), "2")
     noops = [measure("noop-ours", str(index)) for _ in range(noop_runs)]
     assert all(not n["changed"] and n["files_read"] == 0 for n in noops), noops
+    dedup = dedup_stored(index)
     return {
+        "dedup_articles": dedup["articles"],
+        "dedup_s": dedup["seconds"],
         "files": count,
         "articles": build["articles"],
         "build_wall_s": build["wall_seconds"],
@@ -187,6 +191,23 @@ def manifest_read(files: int) -> dict:
     return {"files": files, "per_file_docs_s": per_file_s, "one_manifest_doc_s": one_s}
 
 
+def dedup_stored(index: Path) -> dict:
+    """Clustering every article of an index from its stored dedup table (what a changed run does)."""
+    from searchkit.dedup import cluster_items
+    from searchkit.indexing import _load_dedup
+    from searchkit.store import IndexStore
+
+    items, _ = _load_dedup(IndexStore(index))
+    ordered = [items[k] for k in sorted(items)]
+    started = time.perf_counter()
+    clusters = cluster_items(ordered)
+    return {
+        "articles": len(ordered),
+        "clusters": sum(1 for c in clusters if c.duplicates),
+        "seconds": time.perf_counter() - started,
+    }
+
+
 def markdown(results: dict) -> str:
     lines = []
     ex = results["extraction"]["extraction"]
@@ -227,7 +248,8 @@ def markdown(results: dict) -> str:
         lines.append(
             f"\nNo-change re-run at {s['files']:,} small files ({s['articles']:,} articles; built in "
             f"{s['build_wall_s']:.0f} s): {s['noop_wall_s']:.2f} s wall "
-            f"({s['noop_in_process_s']:.2f} s in the library, peak {s['noop_peak_mib']:.0f} MiB)."
+            f"({s['noop_in_process_s']:.2f} s in the library, peak {s['noop_peak_mib']:.0f} MiB). "
+            f"Clustering its {s['dedup_articles']:,} stored fingerprints: {s['dedup_s']:.1f} s."
         )
     e = results["encodings"]
     lines.append("\nEncoding detection (bench.encodings, 11 legacy-encoded samples):\n")
@@ -255,9 +277,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="1,000 articles, 6 pages")
     parser.add_argument("--articles", type=int, default=14_000)
     parser.add_argument("--noop-files", type=int, default=0, help="also measure at N small files")
+    parser.add_argument(
+        "--only-noop-files", action="store_true", help="measure only the --noop-files part"
+    )
     args = parser.parse_args(argv)
     started = time.time()
     results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    if args.only_noop_files:
+        results["noop_scale"] = noop_at_scale(args.noop_files or 100_000, 3)
+        print(json.dumps(results["noop_scale"], indent=2))
+        return results
     results["extraction"] = extraction.main(["--quick"] if args.quick else [])
     results["encodings"] = encodings.main([])
     results["throughput"] = throughput(1000 if args.quick else args.articles, 3)
