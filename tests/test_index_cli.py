@@ -85,3 +85,44 @@ def test_bad_size_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(app, ["index", "--index", str(tmp_path / "ix"), "--max-size", "big"])
     assert result.exit_code == 2
     assert "'big' is not a size like 20MB or 500k" in result.output
+
+
+def test_a_terminal_gets_a_progress_bar_on_stderr(tmp_path, seeds_dir):
+    """Run as a user would on a terminal: stderr is a pseudo-terminal, stdout a pipe."""
+    import os
+    import pty
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    corpus = tmp_path / "many"
+    corpus.mkdir()
+    for i in range(40):  # enough files for the process pool and a few refreshes
+        shutil.copy(seeds_dir / "000_8c6565e280eec17d.txt", corpus / f"copy{i:02d}.txt")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "searchkit", "index", str(corpus), "--index", str(tmp_path / "ix")],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm", "COLUMNS": "120"},
+    )
+    os.close(follower)
+    stdout, _ = proc.communicate(timeout=120)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    text = screen.decode("utf-8", errors="replace")
+    assert "files/s" in text and "40/40" in text and "left" in text
+    # the summary goes to stdout, without terminal codes
+    assert stdout.decode().startswith("Indexed 120 articles (3 distinct, 3 duplicate clusters)")
+    assert b"\x1b[" not in stdout
