@@ -194,10 +194,10 @@ def manifest_read(files: int) -> dict:
 def dedup_stored(index: Path) -> dict:
     """Clustering every article of an index from its stored dedup table (what a changed run does)."""
     from searchkit.dedup import cluster_items
-    from searchkit.indexing import _load_dedup
+    from searchkit.manifest import load_dedup
     from searchkit.store import IndexStore
 
-    items, _ = _load_dedup(IndexStore(index))
+    items, _ = load_dedup(IndexStore(index))
     ordered = [items[k] for k in sorted(items)]
     started = time.perf_counter()
     clusters = cluster_items(ordered)

@@ -1,8 +1,8 @@
 """Stage 5 — index: the files under the index's roots -> a published Whoosh generation, incrementally.
 
 What a run does (``update_index``):
-1. Work out the roots: the index remembers the folders and files it covers (in ``searchkit.json``);
-   paths given on the command line are added to them (or, with ``rebuild``, replace them).
+1. Work out the roots (``roots``): the index remembers the folders and files it covers (in
+   ``searchkit.json``); paths given are added to them (or, with ``rebuild``, replace them).
 2. ``discover`` the files under the roots being scanned, and compare each with the file manifest
    stored in the index: same size and mtime -> unchanged, not read. Otherwise the file is read and
    hashed; the same content hash -> unchanged after all (only its mtime is updated).
@@ -13,21 +13,18 @@ What a run does (``update_index``):
 5. Write a new generation copy-on-write: the live generation's segment files are hard-linked into a
    new folder (Whoosh never rewrites a segment file), one Whoosh writer deletes the articles of
    removed and changed files, re-adds the stored articles whose clusters changed, adds the new
-   articles, and commits; then ``store.publish`` switches CURRENT to it. Readers keep the old
-   generation until they refresh; a run killed at any point leaves the old one live.
+   articles and the updated manifests (``manifest``), and commits; the document count is checked;
+   then ``store.publish`` switches CURRENT to it. Readers keep the old generation until they
+   refresh; a run killed at any point leaves the old one live.
 
-The index holds, besides one document per article copy: one ``kind="file"`` document per source
-(its digest, size, mtime and article ids) and two ``kind="manifest"`` documents — the file manifest
-(every file's size, mtime, digest, encoding, article ids or skip reason) and the dedup table (every
-article's fingerprint, completeness rank and cluster facts). They commit atomically with the
-articles they describe, and a re-run reads them as two stored documents instead of one per file
-(100k per-file documents take ~4 s to read; see docs/benchmarks.md).
+Besides one document per article copy, the index holds one ``kind="file"`` document per source
+(its digest, size, mtime and article ids; ``searchkit stats`` counts them) and the two manifest
+documents a re-run reads (see ``manifest``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -42,15 +39,22 @@ from searchkit.dedup import (
     cluster_items,
     item_of,
 )
+from searchkit.manifest import (
+    DEDUP_MANIFEST_ID,
+    FILES_MANIFEST_ID,
+    Stored,
+    dedup_manifest_document,
+    files_manifest_document,
+    load_stored,
+    state_key,
+)
 from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile, SourceFile
 from searchkit.pipeline import FileResult, default_workers, read_files
+from searchkit.roots import RootPlan, filters_from, plan_roots
 from searchkit.schema import facet_value
-from searchkit.sources import Filters, Root, discover, make_root
+from searchkit.sources import Filters, discover
 from searchkit.store import META_FILE, IndexStore, StoreError
 
-FILES_MANIFEST_ID = "manifest:files"
-DEDUP_MANIFEST_ID = "manifest:dedup"
-MANIFEST_VERSION = 1
 DEFAULT_WRITER_MB = 256
 # From this many articles to add, Whoosh's multi-process writer pays for its start-up.
 MULTIPROCESS_MIN_ARTICLES = 1000
@@ -111,25 +115,6 @@ class Progress:
     on_stage: Callable[[str], None] | None = None  # "dedup", "write", "commit"
 
 
-@dataclass(slots=True)
-class _Stored:
-    """What the live generation knows: its file manifest, counts, and (read on demand) dedup table."""
-
-    files: dict[str, FileRecord] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)  # articles, distinct, duplicate_clusters
-    store: IndexStore | None = None  # None: nothing stored (a new index, or --rebuild)
-    _dedup: tuple[dict[str, DedupItem], dict[str, str]] | None = None
-
-    def dedup(self) -> tuple[dict[str, DedupItem], dict[str, str]]:
-        """Every stored article's dedup item, and its cluster-facts digest (article id -> state).
-
-        Only a run that changes articles needs it: a no-change run never reads it.
-        """
-        if self._dedup is None:
-            self._dedup = _load_dedup(self.store) if self.store is not None else ({}, {})
-        return self._dedup
-
-
 def build_index(
     roots: Iterable[str | os.PathLike[str]],
     store: IndexStore,
@@ -177,11 +162,11 @@ def update_index(
         live = store.current() if store.is_current_schema() else None
         old_meta = _safe_meta(store)
         if filters is None:
-            filters = _filters_from(old_meta.get("options") or {})
-        plan = _plan_roots(
+            filters = filters_from(old_meta.get("options") or {})
+        plan = plan_roots(
             given, old_meta, rebuild=rebuild, default=[os.fspath(p) for p in default_roots]
         )
-        stored = _Stored() if (rebuild or live is None) else _load_stored(store)
+        stored = Stored() if (rebuild or live is None) else load_stored(store)
         report, gen = _run(store, live, stored, plan, filters, threshold, progress, workers)
         meta_changed = _meta_changed(old_meta, plan, filters, report)
         if gen is None and (meta_changed or rebuild or live is None):
@@ -250,84 +235,14 @@ def write_articles(
     return report
 
 
-# --- 1. roots ---------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _RootPlan:
-    roots: list[Root]  # every root the index covers after this run
-    scan: list[Root]  # the ones walked this run
-    dropped_labels: list[str]  # roots replaced by a folder that contains them
-
-    @property
-    def scan_paths(self) -> list[str]:
-        return [r.path for r in self.scan]
-
-
-def _plan_roots(
-    given: list[str], old_meta: dict[str, Any], *, rebuild: bool, default: list[str]
-) -> _RootPlan:
-    remembered = [Root(r["path"], r["label"]) for r in old_meta.get("root_labels") or []]
-    if not remembered:  # an index from before roots had labels
-        taken: list[str] = []
-        for path in old_meta.get("roots") or []:
-            root = make_root(path, taken)
-            taken.append(root.label)
-            remembered.append(root)
-    if rebuild:
-        paths = given or [r.path for r in remembered] or [os.path.abspath(p) for p in default]
-        roots: list[Root] = []
-        for path in _dedupe_nested(paths):
-            roots.append(make_root(path, [r.label for r in roots]))
-        return _RootPlan(roots, list(roots), [])
-    if not given:
-        if remembered:
-            return _RootPlan(remembered, list(remembered), [])
-        given = [os.path.abspath(p) for p in default]
-    roots = list(remembered)
-    scan: list[Root] = []
-    dropped: list[str] = []
-    for path in _dedupe_nested(given):
-        owner = next((r for r in roots if _contains(r.path, path)), None)
-        if owner is not None:  # inside a root we have: re-scan that root
-            if owner not in scan:
-                scan.append(owner)
-            continue
-        inner = [r for r in roots if _contains(path, r.path)]
-        for r in inner:  # a new folder around roots we have replaces them
-            roots.remove(r)
-            dropped.append(r.label)
-        root = make_root(path, [r.label for r in roots])
-        roots.append(root)
-        scan.append(root)
-    return _RootPlan(roots, scan, dropped)
-
-
-def _dedupe_nested(paths: list[str]) -> list[str]:
-    unique = list(dict.fromkeys(os.path.abspath(p) for p in paths))
-    return [p for p in unique if not any(q != p and _contains(q, p) for q in unique)]
-
-
-def _contains(outer: str, inner: str) -> bool:
-    return inner == outer or inner.startswith(outer.rstrip("/") + "/")
-
-
-def _filters_from(options: dict[str, Any]) -> Filters:
-    return Filters(
-        include=tuple(options.get("include") or ()),
-        exclude=tuple(options.get("exclude") or ()),
-        max_bytes=options.get("max_bytes"),
-    )
-
-
 # --- 2-5. the run -----------------------------------------------------------------------------------
 
 
 def _run(
     store: IndexStore,
     live: Path | None,
-    stored: _Stored,
-    plan: _RootPlan,
+    stored: Stored,
+    plan: RootPlan,
     filters: Filters,
     threshold: float,
     progress: Progress,
@@ -459,7 +374,7 @@ def _run(
                 items[article.id] = item_of(article, fp)
         clusters = cluster_items([items[k] for k in sorted(items)], threshold)
         cluster_of = _cluster_lookup(clusters)
-        states = {i: _state_key(cluster_of[i]) for i in items}
+        states = {i: state_key(cluster_of[i]) for i in items}
         rewrite = sorted(
             i
             for i in items
@@ -503,7 +418,7 @@ def _run(
     return report, gen
 
 
-def _skipped_now(files: dict[str, FileRecord], stored: _Stored) -> list[str]:
+def _skipped_now(files: dict[str, FileRecord], stored: Stored) -> list[str]:
     """Files whose per-file document must go: they were indexed before and are skipped now."""
     return [
         rel
@@ -570,10 +485,10 @@ def _write(
             added += len(result.articles) + 1
         if progress.on_stage:
             progress.on_stage("commit")
-        writer.add_document(**_files_manifest_document(files, counts))
+        writer.add_document(**files_manifest_document(files, counts))
         added += 1
         if items is not None and states is not None:
-            writer.add_document(**_dedup_manifest_document(items, states))
+            writer.add_document(**dedup_manifest_document(items, states))
             added += 1
     except BaseException:
         writer.cancel()
@@ -612,7 +527,7 @@ def _writer(ix, adding: int, workers: int):
 
 
 def _meta_changed(
-    old_meta: dict[str, Any], plan: _RootPlan, filters: Filters, report: BuildReport
+    old_meta: dict[str, Any], plan: RootPlan, filters: Filters, report: BuildReport
 ) -> bool:
     new = _meta(plan, filters, DEFAULT_THRESHOLD, report)
     keys = ("root_labels", "options", "skipped")
@@ -620,7 +535,7 @@ def _meta_changed(
 
 
 def _meta(
-    plan: _RootPlan, filters: Filters, threshold: float, report: BuildReport
+    plan: RootPlan, filters: Filters, threshold: float, report: BuildReport
 ) -> dict[str, Any]:
     summary = report.as_dict()
     return {
@@ -658,13 +573,6 @@ def _cluster_lookup(clusters: list[DuplicateCluster]) -> dict[str, DuplicateClus
         for ref in cluster.duplicates:
             lookup[ref.id] = cluster
     return lookup
-
-
-def _state_key(cluster: DuplicateCluster) -> str:
-    """The cluster facts an article's document carries; a change means re-writing the document."""
-    refs = ";".join(f"{d.id}:{d.source}:{d.similarity}" for d in cluster.duplicates)
-    digest = hashlib.sha1(refs.encode()).hexdigest()[:16]
-    return f"{cluster.cluster_id}|{cluster.canonical}|{len(cluster.duplicates)}|{digest}"
 
 
 def article_document(
@@ -756,75 +664,3 @@ def file_document(record: FileRecord) -> dict[str, Any]:
             "article_ids": record.article_ids,
         },
     }
-
-
-def _files_manifest_document(
-    files: dict[str, FileRecord], counts: dict[str, int]
-) -> dict[str, Any]:
-    table = {
-        rel: (r.size, r.mtime, r.digest, r.encoding, r.article_ids, r.skipped)
-        for rel, r in files.items()
-    }
-    return {
-        "kind": "manifest",
-        "id": FILES_MANIFEST_ID,
-        "meta": {"version": MANIFEST_VERSION, "files": table, "counts": counts},
-    }
-
-
-def _dedup_manifest_document(items: dict[str, DedupItem], states: dict[str, str]) -> dict[str, Any]:
-    import numpy as np
-
-    ids = sorted(items)
-    rows = [items[i] for i in ids]
-    signatures = (
-        np.stack([r.fingerprint.signature for r in rows]).astype("<u4").tobytes() if rows else b""
-    )
-    return {
-        "kind": "manifest",
-        "id": DEDUP_MANIFEST_ID,
-        "meta": {
-            "version": MANIFEST_VERSION,
-            "ids": ids,
-            "sources": [r.source for r in rows],
-            "positions": [r.position for r in rows],
-            "ranks": [r.rank for r in rows],
-            "hashes": [r.fingerprint.content_hash for r in rows],
-            "shingles": [r.fingerprint.shingles for r in rows],
-            "signatures": signatures,
-            "states": [states[i] for i in ids],
-        },
-    }
-
-
-def _load_stored(store: IndexStore) -> _Stored:
-    """The live generation's file manifest (empty when it has none: everything is read again)."""
-    ix = store.open()
-    with ix.searcher() as searcher:
-        files_doc = searcher.document(id=FILES_MANIFEST_ID)
-        has_dedup = searcher.document_number(id=DEDUP_MANIFEST_ID) is not None
-    if not files_doc or not has_dedup:
-        return _Stored()  # an index written before manifests existed, or by write_articles
-    stored = _Stored(store=store, counts=dict(files_doc["meta"]["counts"]))
-    for rel, (size, mtime, digest, encoding, ids, skipped) in files_doc["meta"]["files"].items():
-        stored.files[rel] = FileRecord(rel, size, mtime, digest, encoding, list(ids), skipped)
-    return stored
-
-
-def _load_dedup(store: IndexStore) -> tuple[dict[str, DedupItem], dict[str, str]]:
-    import numpy as np
-
-    from searchkit.dedup import NUM_PERM
-
-    with store.open().searcher() as searcher:
-        meta = searcher.document(id=DEDUP_MANIFEST_ID)["meta"]
-    items: dict[str, DedupItem] = {}
-    states: dict[str, str] = {}
-    sigs = np.frombuffer(meta["signatures"], dtype="<u4").reshape(-1, NUM_PERM)
-    for k, article_id in enumerate(meta["ids"]):
-        fp = Fingerprint(meta["hashes"][k], sigs[k].copy(), meta["shingles"][k])
-        items[article_id] = DedupItem(
-            article_id, meta["sources"][k], meta["positions"][k], tuple(meta["ranks"][k]), fp
-        )
-        states[article_id] = meta["states"][k]
-    return items, states
