@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -137,6 +138,12 @@ def read_files(
             yield from results
 
 
+def _ignore_interrupts() -> None:
+    """Ctrl-C is the parent's to handle: it stops the run and shuts the pool down cleanly, instead
+    of every worker printing its own KeyboardInterrupt traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _pooled(
     sources: Sequence[SourceFile],
     workers: int,
@@ -150,7 +157,9 @@ def _pooled(
     in_flight: deque[tuple[SourceFile, Future[FileResult]]] = deque()
     next_up = 0
     while next_up < len(sources) or in_flight:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_ignore_interrupts
+        )
         try:
             while next_up < len(sources) or in_flight:
                 while next_up < len(sources) and len(in_flight) < workers * 8:
