@@ -1,43 +1,74 @@
-"""One entry point for every benchmark: ``python -m bench`` (``--quick`` for a fast pass).
+"""One entry point for every benchmark: ``python -m bench [SUITE ...] [--quick]``.
 
-Runs the scale benchmark (searchkit vs SQLite FTS5, stock Whoosh, tantivy at 1k/10k/100k generated
-articles; --quick: 1k only, fewer queries), writes bench/out/results.json, a markdown table
-(bench/out/report.md) and charts (bench/out/*.png) to copy into docs/.
+With no SUITE it runs ``scale``: searchkit at 1k / 10k / 100k generated articles side by side with
+SQLite FTS5, stock Whoosh and tantivy (build, memory, no-change re-run, dedup, index size, warm query
+p50/p99, cold ``search``, server req/s), writing bench/out/results.json, bench/out/report.md and the
+chart bench/out/scale.png. ``all`` runs every suite below, each in its own process, in one run.
+``--quick`` makes every suite small (scale: 1k articles, 50 queries, 5 s of load).
+
+Install the extras first: ``pip install -e '.[test,bench]'``. Cranfield is read from
+../shared/ir/cranfield (the path can be given with ``--collection``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import time
 
-from bench.report import charts, markdown
-from bench.scale import run_scale
 from bench.worker import ROOT
 
 OUT = ROOT / "bench" / "out"
+COLLECTION = ROOT.parent / "shared" / "ir" / "cranfield"
+
+# name -> (module, takes --quick, extra arguments, what it measures)
+SUITES: dict[str, tuple[str, bool, list[str], str]] = {
+    "scale": ("", True, [], "searchkit vs FTS5, stock Whoosh, tantivy at 1k/10k/100k articles"),
+    "ingest": (
+        "bench.ingest",
+        True,
+        [],
+        "extraction quality vs trafilatura, throughput, no-change re-run",
+    ),
+    "extraction": ("bench.extraction", True, [], "HTML main text and metadata on 19 real pages"),
+    "encodings": ("bench.encodings", False, [], "legacy-encoding detection"),
+    "dedup": ("bench.dedup_threshold", False, [], "near-duplicate threshold on perturbed copies"),
+    "web": ("bench.web_load", True, [], "searchkit serve under 16 concurrent clients"),
+    "eval": (
+        "searchkit",
+        False,
+        ["eval", "{collection}"],
+        "nDCG@10/MRR/Recall on Cranfield vs FTS5",
+    ),
+    "cjk": ("bench.cjk", False, [], "Chinese: bigrams vs jieba"),
+    "typos": ("bench.typos", False, ["{collection}"], "spelling correction precision/recall"),
+    "matching": ("bench.matching", False, [], "when to show partial matches"),
+}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1k articles only, 50 queries")
-    parser.add_argument(
-        "--scales", default="1000,10000,100000", help="comma-separated article counts"
-    )
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--no-peers", action="store_true", help="measure searchkit only")
-    args = parser.parse_args(argv)
-    scales = [1000] if args.quick else [int(s) for s in args.scales.split(",")]
-    queries = 50 if args.quick else args.queries
-    cli_runs = 5 if args.quick else 11
+def run_suite(name: str, quick: bool, collection: str) -> int:
+    module, takes_quick, extra, _ = SUITES[name]
+    args = [a.format(collection=collection) for a in extra]
+    if takes_quick and quick:
+        args.append("--quick")
+    print(f"\n=== {name}: python -m {module} {' '.join(args)}", flush=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env).returncode
+
+
+def run_scale(scales: list[int], queries: int, quick: bool, peers: bool) -> None:
+    from bench.report import charts, markdown
+    from bench.scale import run_scale as measure_scale
 
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    results = {"scales": [], "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    results: dict = {"scales": [], "started": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": quick}
     for n in scales:
         results["scales"].append(
-            run_scale(n, queries=queries, cli_runs=cli_runs, peers=not args.no_peers)
+            measure_scale(n, queries=queries, cli_runs=5 if quick else 11, peers=peers, quick=quick)
         )
         (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     results["seconds"] = time.time() - started
@@ -46,7 +77,35 @@ def main(argv: list[str] | None = None) -> None:
     (OUT / "report.md").write_text(report, encoding="utf-8")
     charts(results, OUT)
     print(report)
-    print(f"results: {OUT / 'results.json'}; charts: {OUT}/*.png", file=sys.stderr)
+    print(f"results: {OUT / 'results.json'}; chart: {OUT / 'scale.png'}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__.split("\n\n")[0],
+        epilog="suites: " + "; ".join(f"{k}: {v[3]}" for k, v in SUITES.items()),
+    )
+    parser.add_argument("suites", nargs="*", default=["scale"], help="suites to run, or 'all'")
+    parser.add_argument("--quick", action="store_true", help="small sizes everywhere")
+    parser.add_argument("--scales", default="1000,10000,100000", help="article counts (scale)")
+    parser.add_argument("--queries", type=int, default=200, help="query set size (scale)")
+    parser.add_argument("--no-peers", action="store_true", help="scale: measure searchkit only")
+    parser.add_argument("--collection", default=str(COLLECTION), help="Cranfield folder")
+    args = parser.parse_args(argv)
+    names = list(SUITES) if args.suites == ["all"] else args.suites
+    unknown = [n for n in names if n not in SUITES]
+    if unknown:
+        parser.error(f"unknown suite(s): {', '.join(unknown)} (choose from {', '.join(SUITES)})")
+    failed = []
+    for name in names:
+        if name == "scale":
+            scales = [1000] if args.quick else [int(s) for s in args.scales.split(",")]
+            run_scale(scales, 50 if args.quick else args.queries, args.quick, not args.no_peers)
+        elif run_suite(name, args.quick, args.collection) != 0:
+            failed.append(name)
+    if failed:
+        sys.exit(f"bench: suites failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

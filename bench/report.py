@@ -9,10 +9,19 @@ def _ratio(ours: float, theirs: float) -> str:
     return f"{ours / theirs:.2f}×" if theirs else "–"
 
 
+def _server(load: dict | None) -> str:
+    if not load:
+        return "–"
+    return (
+        f"{load['req_per_s']:.0f} req/s, p50 {load['p50_ms']:.0f} / p99 {load['p99_ms']:.0f} ms, "
+        f"{load['errors']} errors"
+    )
+
+
 def markdown(results: dict) -> str:
     lines = ["| articles (files) | build | articles/s | peak MiB | no-change re-run | dedup | index size | "
-             "warm p50 / p99 | cold `search` |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+             "warm p50 / p99 | cold `search` | server (16 clients) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     for scale in results["scales"]:
         s = scale["searchkit"]
         cold = s["cold_cli"]
@@ -20,7 +29,8 @@ def markdown(results: dict) -> str:
             f"| {scale['articles']:,} ({scale['files']:,}) | {s['build_s']:.1f} s | {s['articles_per_s']:.0f} | "
             f"{s['peak_mib']:.0f} | {s['noop_reindex_s']:.2f} s | {s['dedup_s']:.2f} s | "
             f"{s['index_bytes'] / 2**20:.1f} MiB | {s['p50_ms']:.1f} / {s['p99_ms']:.1f} ms | "
-            f"{cold['median_s']:.3f} s (python alone {cold['python_start_s']:.3f} s) |"
+            f"{cold['median_s']:.3f} s (python alone {cold['python_start_s']:.3f} s) | "
+            f"{_server(s.get('server'))} |"
         )
     lines += ["", "Peers on the same articles and queries (searchkit's warm p50 divided by the peer's: "
               "below 1 means searchkit is faster):", "",
@@ -34,6 +44,16 @@ def markdown(results: dict) -> str:
                 f"| {scale['articles']:,} | {name} | {p['build_s']:.1f} s | {p['docs_per_s']:.0f} | "
                 f"{p['peak_mib']:.0f} | {p['index_bytes'] / 2**20:.1f} MiB | "
                 f"{p['p50_ms']:.2f} / {p['p99_ms']:.2f} ms | {_ratio(ours['p50_ms'], p['p50_ms'])} |"
+            )
+    lines += ["", "Segmentation and dedup at scale (what the generator planted vs what searchkit found):", "",
+              "| articles | article copies planted / found | near-duplicate copies planted / clusters found |",
+              "| --- | --- | --- |"]  # fmt: skip
+    for scale in results["scales"]:
+        planted = scale.get("planted")
+        if planted:
+            lines.append(
+                f"| {scale['articles']:,} | {planted['articles']:,} / {scale['indexed_articles']:,} | "
+                f"{planted['copies']:,} / {scale['duplicate_clusters']:,} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -119,7 +119,9 @@ def cold_cli(index: Path, queries: list[str], runs: int) -> dict:
     return {"median_s": statistics.median(walls), "python_start_s": statistics.median(baseline)}
 
 
-def run_scale(articles: int, *, queries: int, cli_runs: int, peers: bool = True) -> dict:
+def run_scale(
+    articles: int, *, queries: int, cli_runs: int, peers: bool = True, quick: bool = False
+) -> dict:
     work = CACHE / f"run-{articles}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -134,10 +136,17 @@ def run_scale(articles: int, *, queries: int, cli_runs: int, peers: bool = True)
     from searchkit.store import IndexStore
 
     store = IndexStore(index)
+    planted = json.loads((corpus / ".manifest.json").read_text(encoding="utf-8"))
     result: dict = {
         "articles": articles,
         "files": build["files"],
+        # what the generator wrote vs what the pipeline found: segmentation and dedup at scale
+        "planted": {
+            "articles": planted["articles"] + planted["copies"],
+            "copies": planted["copies"],
+        },
         "indexed_articles": build["articles"],
+        "duplicate_clusters": build["clusters"],
         "searchkit": {
             "build_s": build["wall_seconds"],
             "articles_per_s": build["articles"] / build["wall_seconds"],
@@ -158,6 +167,13 @@ def run_scale(articles: int, *, queries: int, cli_runs: int, peers: bool = True)
     with Searcher(store) as searcher:
         result["searchkit"].update(latencies(lambda q: searcher.search(q, limit=10), qs))
     result["searchkit"]["cold_cli"] = cold_cli(index, qs, cli_runs)
+    print(f"[{articles}] searchkit serve under load…", file=sys.stderr)
+    from bench.web_load import load_server, request_mix
+
+    ids = [d.id for d in docs]
+    result["searchkit"]["server"] = load_server(
+        index, request_mix(qs, ids, 2000), workers=1, clients=16, seconds=5.0 if quick else 30.0
+    )
 
     if peers:
         for peer in PEERS:

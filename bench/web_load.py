@@ -296,6 +296,25 @@ def in_process(index: Path, queries: list[str], seconds: float) -> dict:
     }
 
 
+def load_server(index: Path, requests: list, workers: int, clients: int, seconds: float) -> dict:
+    """Start `searchkit serve` on ``index``, warm it, drive ``clients`` for ``seconds``, stop it."""
+    server = Server(index, workers)
+    try:
+        asyncio.run(_drive(server.port, requests[:200], clients, min(2.0, seconds)))  # warm
+        cpu_before, client_before = server.cpu_seconds(), time.process_time()
+        tally = asyncio.run(_drive(server.port, requests, clients, seconds))
+        cpu = server.cpu_seconds() - cpu_before
+        client_cpu = time.process_time() - client_before
+    finally:
+        server.stop()
+    summary = summarise(tally, seconds)
+    # CPU per request: how much work a request costs, whatever else the machine is doing.
+    summary["cpu_ms_per_request"] = 1000 * cpu / max(1, summary["requests"])
+    summary["server_cores_used"] = cpu / seconds
+    summary["client_cores_used"] = client_cpu / seconds
+    return summary
+
+
 def run_web_load(
     *,
     quick: bool = False,
@@ -317,21 +336,8 @@ def run_web_load(
         "servers": {},
     }
     for count in workers:
-        server = Server(index, count)
-        try:
-            asyncio.run(_drive(server.port, requests[:200], clients, min(2.0, seconds)))  # warm
-            cpu_before, client_before = server.cpu_seconds(), time.process_time()
-            tally = asyncio.run(_drive(server.port, requests, clients, seconds))
-            cpu = server.cpu_seconds() - cpu_before
-            client_cpu = time.process_time() - client_before
-        finally:
-            server.stop()
-        summary = summarise(tally, seconds)
-        # CPU per request: how much work a request costs, whatever else the machine is doing.
-        summary["cpu_ms_per_request"] = 1000 * cpu / max(1, summary["requests"])
-        summary["server_cores_used"] = cpu / seconds
-        summary["client_cores_used"] = client_cpu / seconds
-        results["servers"][f"{count} worker{'s' if count > 1 else ''}"] = summary
+        name = f"{count} worker{'s' if count > 1 else ''}"
+        results["servers"][name] = load_server(index, requests, count, clients, seconds)
     results["in_process"] = in_process(index, queries, min(seconds, 10.0))
     return results
 
