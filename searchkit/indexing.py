@@ -6,16 +6,18 @@ What a run does (``update_index``):
 2. ``discover`` the files under the roots being scanned, and compare each with the file manifest
    stored in the index: same size and mtime -> unchanged, not read. Otherwise the file is read and
    hashed; the same content hash -> unchanged after all (only its mtime is updated).
-3. Read, split and fingerprint the new and changed files in a process pool (``pipeline``).
+3. Read, split, fingerprint and analyse the new and changed files in a process pool
+   (``pipeline``); as results arrive, their postings go into one segment builder (``fastwriter``).
 4. Cluster duplicates over every article (the stored fingerprints of unchanged ones plus the new
    ones; clustering is cheap and deterministic, so the result equals a full rebuild's) and note
    which stored articles' cluster facts changed.
 5. Write a new generation copy-on-write: the live generation's segment files are hard-linked into a
-   new folder (Whoosh never rewrites a segment file), one Whoosh writer deletes the articles of
-   removed and changed files, re-adds the stored articles whose clusters changed, adds the new
-   articles and the updated manifests (``manifest``), and commits; the document count is checked;
-   then ``store.publish`` switches CURRENT to it. Readers keep the old generation until they
-   refresh; a run killed at any point leaves the old one live.
+   new folder (Whoosh never rewrites a segment file); the new segment gets the new articles'
+   cluster facts and stored fields, the stored articles whose clusters changed (re-added) and the
+   updated manifests (``manifest``); one commit adds it and deletes the articles of removed and
+   changed files; the document count is checked; then ``store.publish`` switches CURRENT to it.
+   Readers keep the old generation until they refresh; a run killed at any point leaves the old
+   one live.
 
 Besides one document per article copy, the index holds one ``kind="file"`` document per source
 (its digest, size, mtime and article ids; ``searchkit stats`` counts them) and the two manifest
@@ -39,6 +41,12 @@ from searchkit.dedup import (
     cluster_items,
     item_of,
 )
+from searchkit.documents import (
+    COMPOSED_FIELDS,
+    article_document,
+    article_from_stored,
+    file_document,
+)
 from searchkit.manifest import (
     DEDUP_MANIFEST_ID,
     FILES_MANIFEST_ID,
@@ -51,13 +59,20 @@ from searchkit.manifest import (
 from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile, SourceFile
 from searchkit.pipeline import FileResult, default_workers, read_files
 from searchkit.roots import RootPlan, filters_from, plan_roots
-from searchkit.schema import facet_value
 from searchkit.sources import Filters, discover
-from searchkit.store import META_FILE, IndexStore, StoreError
+from searchkit.store import IndexStore, StoreError
 
-DEFAULT_WRITER_MB = 256
-# From this many articles to add, Whoosh's multi-process writer pays for its start-up.
-MULTIPROCESS_MIN_ARTICLES = 1000
+__all__ = [  # the document helpers, re-exported for callers that found them here
+    "BuildReport",
+    "NothingToIndex",
+    "Progress",
+    "article_document",
+    "article_from_stored",
+    "build_index",
+    "file_document",
+    "update_index",
+    "write_articles",
+]
 
 
 class NothingToIndex(StoreError):
@@ -202,22 +217,27 @@ def write_articles(
     from whoosh import index as whoosh_index
 
     from searchkit.dedup import fingerprint
+    from searchkit.fastwriter import Analyser, SegmentBuilder, commit_segment
     from searchkit.schema import build_schema
 
     started = time.perf_counter()
     roots = [os.fspath(r) for r in roots]
     with store.writing():
         gen = store.new_generation()
-        ix = whoosh_index.create_in(os.fspath(gen), build_schema())
-        writer = ix.writer(limitmb=DEFAULT_WRITER_MB)
+        schema = build_schema()
+        ix = whoosh_index.create_in(os.fspath(gen), schema)
+        analyser = Analyser(schema, composed=COMPOSED_FIELDS)
+        builder = SegmentBuilder(schema, tempdir=os.fspath(gen))
         try:
+            builder.open(ix.storage)
             for article in articles:
                 alone = DuplicateCluster(article.id, article.id, [])
-                writer.add_document(**article_document(article, fingerprint(article.body), alone))
+                doc = article_document(article, fingerprint(article.body), alone)
+                builder.add_document(doc, analyser)
+            commit_segment(ix, builder.finish())
         except BaseException:
-            writer.cancel()
+            builder.cancel()
             raise
-        writer.commit()
         report = BuildReport(
             files=0, articles=len(articles), distinct=len(articles), duplicate_clusters=0
         )
@@ -311,7 +331,11 @@ def _run(
     for rel in gone:
         removed_ids.update(files.pop(rel).article_ids)
     known = {s.relpath: files[s.relpath].digest for s in to_read if s.relpath in files}
-    for result in read_files(to_read, max_bytes=max_bytes, known_digests=known, workers=workers):
+    batch = _Batch(store)
+    reading = read_files(
+        to_read, max_bytes=max_bytes, known_digests=known, workers=workers, analyse=True
+    )
+    for result in reading:
         if progress.on_file:
             progress.on_file(result)
         rel = result.relpath
@@ -335,6 +359,7 @@ def _run(
         assert result.record is not None
         files[rel] = result.record
         new_results.append(result)
+        batch.add_postings(result)
 
     new_articles = [a for r in new_results for a in r.articles]
     new_ids = {a.id for a in new_articles}
@@ -362,6 +387,7 @@ def _run(
         report.distinct = stored.counts.get("distinct", 0)
         report.duplicate_clusters = stored.counts.get("duplicate_clusters", 0)
         if not report.changed:
+            batch.cancel()
             return report, None
         items = states = None
         cluster_of: dict[str, DuplicateCluster] = {}
@@ -389,6 +415,7 @@ def _run(
         report.articles_removed = len(removed_ids - new_ids)
         report.articles_updated = len(rewrite) + len(new_ids & set(stored_items))
         if not items:
+            batch.cancel()
             return report, None
 
     # --- write a new generation
@@ -400,21 +427,26 @@ def _run(
         "distinct": report.distinct,
         "duplicate_clusters": report.duplicate_clusters,
     }
-    _write(
-        gen,
-        live if stored.store is not None else None,
-        files,
-        counts,
-        items,
-        states,
-        cluster_of,
-        new_results,
-        removed_ids | set(rewrite),
-        rewrite,
-        [rel for rel in gone] + [r.relpath for r in new_results] + _skipped_now(files, stored),
-        progress,
-        default_workers() if workers is None else workers,
-    )
+    try:
+        _write(
+            gen,
+            live if stored.store is not None else None,
+            batch,
+            files,
+            counts,
+            items,
+            states,
+            cluster_of,
+            new_results,
+            removed_ids | set(rewrite),
+            rewrite,
+            [rel for rel in gone] + [r.relpath for r in new_results] + _skipped_now(files, stored),
+            progress,
+            default_workers() if workers is None else workers,
+        )
+    except BaseException:
+        batch.cancel()
+        raise
     return report, gen
 
 
@@ -427,9 +459,48 @@ def _skipped_now(files: dict[str, FileRecord], stored: Stored) -> list[str]:
     ]
 
 
+class _Batch:
+    """The segment of one run: postings collected while files are read, written after dedup."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self._builder = None
+        self._analyser = None
+
+    @property
+    def builder(self):
+        if self._builder is None:
+            from searchkit.fastwriter import Analyser, SegmentBuilder
+            from searchkit.schema import build_schema
+
+            schema = build_schema()
+            self._analyser = Analyser(schema, composed=COMPOSED_FIELDS)
+            self._builder = SegmentBuilder(schema, tempdir=os.fspath(self.store.path))
+        return self._builder
+
+    @property
+    def analyser(self):
+        self.builder  # noqa: B018 - makes the analyser too
+        return self._analyser
+
+    def add_postings(self, result: FileResult) -> None:
+        """A new file's articles, then its file document (the order ``_write`` completes them)."""
+        builder = self.builder
+        for postings in result.postings:
+            builder.add_postings(postings)
+        result.postings = []  # added: let the memory go
+        assert result.record is not None
+        builder.add_postings(self.analyser(file_document(result.record)))
+
+    def cancel(self) -> None:
+        if self._builder is not None:
+            self._builder.cancel()
+
+
 def _write(
     gen: Path,
     live: Path | None,
+    batch: _Batch,
     files: dict[str, FileRecord],
     counts: dict[str, int],
     items: dict[str, DedupItem] | None,
@@ -444,6 +515,7 @@ def _write(
 ) -> None:
     from whoosh import index as whoosh_index
 
+    from searchkit.fastwriter import commit_segment
     from searchkit.schema import build_schema
     from searchkit.store import link_generation
 
@@ -460,70 +532,41 @@ def _write(
                 stored = searcher.document(id=article_id, kind="article")
                 if stored is not None and items is not None:
                     rewritten.append((article_from_stored(stored), items[article_id].fingerprint))
-    adding = len(rewritten) + sum(len(r.articles) for r in new_results)
     before = ix.doc_count()
-    writer = _writer(ix, adding, workers)
-    added = deleted = 0
-    try:
-        if live is not None:
-            doomed = [*delete_ids, *("file:" + rel for rel in file_docs_to_replace)]
-            doomed.append(FILES_MANIFEST_ID)
-            if items is not None:
-                doomed.append(DEDUP_MANIFEST_ID)
-            # One searcher for all deletions (Whoosh opens a new one per call otherwise).
-            with writer.searcher() as searcher:
-                for doc_id in doomed:
-                    deleted += writer.delete_by_term("id", doc_id, searcher=searcher)
-        for article, fp in rewritten:
-            writer.add_document(**article_document(article, fp, cluster_of[article.id]))
-            added += 1
-        for result in new_results:
-            for article, fp in zip(result.articles, result.fingerprints, strict=True):
-                writer.add_document(**article_document(article, fp, cluster_of[article.id]))
-            assert result.record is not None
-            writer.add_document(**file_document(result.record))
-            added += len(result.articles) + 1
-        if progress.on_stage:
-            progress.on_stage("commit")
-        writer.add_document(**files_manifest_document(files, counts))
-        added += 1
-        if items is not None and states is not None:
-            writer.add_document(**dedup_manifest_document(items, states))
-            added += 1
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
-    # Whoosh's multi-process writer collects its sub-writers' segments with a 1 s timeout and
-    # drops any that come late (a loaded machine): count, and redo the write with one process
-    # rather than publish an index that lost documents.
+    builder, analyser = batch.builder, batch.analyser
+    builder.open(ix.storage)
+    docnum = 0
+    for result in new_results:
+        assert result.record is not None
+        for article, fp in zip(result.articles, result.fingerprints, strict=True):
+            builder.complete(
+                docnum, article_document(article, fp, cluster_of[article.id]), analyser
+            )
+            docnum += 1
+        builder.complete(docnum, file_document(result.record), analyser)
+        docnum += 1
+    for article, fp in rewritten:
+        builder.add_document(article_document(article, fp, cluster_of[article.id]), analyser)
+    if progress.on_stage:
+        progress.on_stage("commit")
+    builder.add_document(files_manifest_document(files, counts), analyser)
+    if items is not None and states is not None:
+        builder.add_document(dedup_manifest_document(items, states), analyser)
+    added = builder.doc_count
+    doomed: list[str] = []
+    if live is not None:
+        doomed = [*delete_ids, *("file:" + rel for rel in file_docs_to_replace)]
+        doomed.append(FILES_MANIFEST_ID)
+        if items is not None:
+            doomed.append(DEDUP_MANIFEST_ID)
+    segment = builder.finish(processes=workers)
+    deleted = commit_segment(ix, segment, (("id", doc_id) for doc_id in doomed))
     after = whoosh_index.open_dir(os.fspath(gen)).doc_count()
     if after != before - deleted + added:
-        if workers <= 1:
-            raise StoreError(
-                f"the index writer kept {after} documents instead of {before - deleted + added}; "
-                "nothing was published"
-            )
-        for path in gen.iterdir():
-            if path.name != META_FILE:
-                path.unlink()
-        _write(
-            gen, live, files, counts, items, states, cluster_of, new_results, delete_ids,
-            rewrite, file_docs_to_replace, progress, workers=1,
-        )  # fmt: skip
-
-
-def _writer(ix, adding: int, workers: int):
-    """One Whoosh writer; for big batches, Whoosh's multi-process writer on every core.
-
-    Analysis and posting lists are pure Python, so ``procs`` splits them across processes; each
-    writes its own segment (``multisegment=True``), because merging them into one at commit runs
-    on one core and costs most of what the processes saved (docs/benchmarks.md). Later commits
-    merge small segments as usual.
-    """
-    if workers > 1 and adding >= MULTIPROCESS_MIN_ARTICLES:
-        return ix.writer(procs=workers, multisegment=True, limitmb=DEFAULT_WRITER_MB // workers)
-    return ix.writer(limitmb=DEFAULT_WRITER_MB)
+        raise StoreError(
+            f"the index writer kept {after} documents instead of {before - deleted + added}; "
+            "nothing was published"
+        )
 
 
 def _meta_changed(
@@ -573,94 +616,3 @@ def _cluster_lookup(clusters: list[DuplicateCluster]) -> dict[str, DuplicateClus
         for ref in cluster.duplicates:
             lookup[ref.id] = cluster
     return lookup
-
-
-def article_document(
-    article: Article, fp: Fingerprint, cluster: DuplicateCluster
-) -> dict[str, Any]:
-    canonical = cluster.canonical == article.id
-    copies = (
-        [{"id": d.id, "source": d.source, "similarity": d.similarity} for d in cluster.duplicates]
-        if canonical
-        else []
-    )
-    date = dt.datetime.combine(article.date, dt.time()) if article.date else None
-    doc: dict[str, Any] = {
-        "kind": "article",
-        "id": article.id,
-        "title": article.title,
-        "summary": article.summary or "",
-        "body": article.body,
-        "exact": "\n".join((article.title, article.summary or "", article.body)),
-        "authors": " ; ".join(article.authors),
-        "site": article.site or "",
-        "category": article.category or "",
-        "tags": " ; ".join(article.tags),
-        "source": article.source,
-        "dated": date is not None,
-        "cluster": cluster.cluster_id,
-        "canonical": canonical,
-        "duplicated": bool(cluster.duplicates),
-        "facets": facet_value(canonical, article.site, article.category, article.authors),
-        "meta": {
-            "authors": article.authors,
-            "date": article.date.isoformat() if article.date else None,
-            "year": article.year,
-            "site": article.site,
-            "category": article.category,
-            "tags": article.tags,
-            "position": article.position,
-            "title_derived": article.title_derived,
-            "url": article.url,
-            "lang": article.lang,
-            "words": article.word_count,
-            "duplicates": copies,
-            "canonical_id": cluster.canonical,
-            "fingerprint": {
-                "hash": fp.content_hash,
-                "signature": fp.to_bytes(),
-                "shingles": fp.shingles,
-            },
-        },
-    }
-    if date is not None:
-        doc["date"] = date
-    if article.year is not None:
-        doc["year"] = article.year
-    return doc
-
-
-def article_from_stored(stored: dict[str, Any]) -> Article:
-    """The ``Article`` a stored document was made from (for re-writing it with new cluster facts)."""
-    meta = stored["meta"]
-    return Article(
-        source=stored["source"],
-        position=meta["position"],
-        title=stored["title"],
-        body=stored["body"],
-        title_derived=meta["title_derived"],
-        summary=stored.get("summary") or None,
-        authors=list(meta["authors"]),
-        date=dt.date.fromisoformat(meta["date"]) if meta.get("date") else None,
-        year=meta.get("year"),
-        site=meta.get("site"),
-        category=meta.get("category"),
-        tags=list(meta.get("tags") or []),
-        url=meta.get("url"),
-        lang=meta.get("lang"),
-    )
-
-
-def file_document(record: FileRecord) -> dict[str, Any]:
-    return {
-        "kind": "file",
-        "id": "file:" + record.relpath,
-        "source": record.relpath,
-        "meta": {
-            "size": record.size,
-            "mtime": record.mtime,
-            "digest": record.digest,
-            "encoding": record.encoding,
-            "article_ids": record.article_ids,
-        },
-    }

@@ -1,9 +1,11 @@
 """Stages 2–4 for one file, and for many files in parallel: ``SourceFile`` -> ``FileResult``.
 
 read the bytes and hash them (``extract``) -> decode -> split into articles (``segment``)
--> fingerprint each article (``dedup``). ``read_files`` runs that in a process pool — extraction is
-pure Python, so processes, not threads, put both cores to work — and yields the results in the
-order the files were given, for the one Whoosh writer in the parent process (``indexing``).
+-> fingerprint each article (``dedup``) -> with ``analyse``, the postings of each article's
+cluster-independent fields (``fastwriter.Analyser``). ``read_files`` runs that in a process pool —
+it is all pure Python, so processes, not threads, put both cores to work — and yields the results
+in the order the files were given, for the one segment builder in the parent process
+(``indexing``).
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from searchkit.dedup import Fingerprint, fingerprint
 from searchkit.extract import DEFAULT_MAX_BYTES, ExtractionError, page_from_bytes, too_large
 from searchkit.models import Article, FileRecord, SkippedFile, SourceFile
 from searchkit.segment import split_articles
+
+if TYPE_CHECKING:
+    from searchkit.fastwriter import Analyser, DocPostings
 
 # Below this many files a pool costs more to start than it saves.
 _POOL_MIN_FILES = 16
@@ -37,6 +43,7 @@ class FileResult:
     fingerprints: list[Fingerprint] = field(default_factory=list)
     skipped: SkippedFile | None = None
     unchanged: bool = False  # same bytes as the index already has (only its mtime moved)
+    postings: list[DocPostings] = field(default_factory=list)  # per article, when analysed
 
     @property
     def relpath(self) -> str:
@@ -44,12 +51,17 @@ class FileResult:
 
 
 def process_file(
-    source: SourceFile, *, max_bytes: int = DEFAULT_MAX_BYTES, known_digest: str | None = None
+    source: SourceFile,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    known_digest: str | None = None,
+    analyse: bool = False,
 ) -> FileResult:
     """Read, split and fingerprint one file. Never raises for bad content: it becomes a skip.
 
     With ``known_digest`` (the hash the index has for this file), a file whose bytes did not change
-    is reported ``unchanged`` without being parsed again.
+    is reported ``unchanged`` without being parsed again. With ``analyse``, each article's
+    cluster-independent fields are analysed into postings too.
     """
     try:
         data = _read(source, max_bytes)
@@ -85,7 +97,28 @@ def process_file(
         encoding=page.encoding,
         article_ids=[a.id for a in articles],
     )
-    return FileResult(source, record, articles, [fingerprint(a.body) for a in articles])
+    result = FileResult(source, record, articles, [fingerprint(a.body) for a in articles])
+    if analyse:
+        from searchkit.documents import article_fields
+
+        analyser = _analyser()
+        result.postings = [analyser(article_fields(a)) for a in articles]
+    return result
+
+
+_ANALYSER: Analyser | None = None
+
+
+def _analyser() -> Analyser:
+    """This process's analyser for searchkit's schema (made once; forked workers inherit it)."""
+    global _ANALYSER
+    if _ANALYSER is None:
+        from searchkit.documents import COMPOSED_FIELDS
+        from searchkit.fastwriter import Analyser
+        from searchkit.schema import build_schema
+
+        _ANALYSER = Analyser(build_schema(), composed=COMPOSED_FIELDS)
+    return _ANALYSER
 
 
 def _read(source: SourceFile, max_bytes: int) -> bytes:
@@ -111,6 +144,7 @@ def read_files(
     max_bytes: int = DEFAULT_MAX_BYTES,
     known_digests: dict[str, str] | None = None,
     workers: int | None = None,
+    analyse: bool = False,
 ) -> Iterator[FileResult]:
     """``process_file`` for each source, in a process pool when it pays; results in input order.
 
@@ -122,12 +156,14 @@ def read_files(
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(sources) < _POOL_MIN_FILES:
         for source in sources:
-            yield process_file(source, max_bytes=max_bytes, known_digest=known.get(source.relpath))
+            yield process_file(
+                source, max_bytes=max_bytes, known_digest=known.get(source.relpath), analyse=analyse
+            )
         return
     retry: list[SourceFile] = []
-    yield from _pooled(sources, workers, max_bytes, known, retry)
+    yield from _pooled(sources, workers, max_bytes, known, retry, analyse)
     for source in retry:
-        results = list(_pooled([source], 1, max_bytes, known, crashed := []))
+        results = list(_pooled([source], 1, max_bytes, known, crashed := [], analyse))
         if crashed:
             yield FileResult(
                 source,
@@ -144,17 +180,41 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _process_batch(
+    sources: list[SourceFile],
+    digests: list[str | None],
+    max_bytes: int,
+    analyse: bool,
+) -> list[FileResult]:
+    """``process_file`` for a few files in one task: one round trip to the worker, not one each."""
+    return [
+        process_file(source, max_bytes=max_bytes, known_digest=digest, analyse=analyse)
+        for source, digest in zip(sources, digests, strict=True)
+    ]
+
+
+def _batch_size(files: int, workers: int) -> int:
+    """Files per task: enough to spread the per-task cost, small enough to keep every worker busy
+    to the end (and the progress bar moving)."""
+    return max(1, min(_MAX_BATCH, files // (workers * 32)))
+
+
+_MAX_BATCH = 16
+
+
 def _pooled(
     sources: Sequence[SourceFile],
     workers: int,
     max_bytes: int,
     known: dict[str, str],
     crashed: list[SourceFile],
+    analyse: bool,
 ) -> Iterator[FileResult]:
     # fork: workers start in milliseconds with everything already imported. The CLI's progress bar
     # refreshes from the main thread (no background thread), which keeps forking safe.
     context = multiprocessing.get_context("fork")
-    in_flight: deque[tuple[SourceFile, Future[FileResult]]] = deque()
+    batch = _batch_size(len(sources), workers)
+    in_flight: deque[tuple[list[SourceFile], Future[list[FileResult]]]] = deque()
     next_up = 0
     while next_up < len(sources) or in_flight:
         pool = ProcessPoolExecutor(
@@ -162,23 +222,22 @@ def _pooled(
         )
         try:
             while next_up < len(sources) or in_flight:
+                # Enough tasks queued that the workers keep going while this process is busy.
                 while next_up < len(sources) and len(in_flight) < workers * 8:
-                    source = sources[next_up]
-                    digest = known.get(source.relpath)
-                    future = pool.submit(
-                        process_file, source, max_bytes=max_bytes, known_digest=digest
-                    )
-                    in_flight.append((source, future))
-                    next_up += 1
-                source, future = in_flight.popleft()
+                    chunk = list(sources[next_up : next_up + batch])
+                    digests = [known.get(source.relpath) for source in chunk]
+                    future = pool.submit(_process_batch, chunk, digests, max_bytes, analyse)
+                    in_flight.append((chunk, future))
+                    next_up += len(chunk)
+                chunk, future = in_flight.popleft()
                 try:
-                    result = future.result()
+                    results = future.result()
                 except BrokenProcessPool:
                     # Every file in flight died with the worker; retry them one by one later.
-                    crashed.append(source)
-                    crashed.extend(s for s, _ in in_flight)
+                    crashed.extend(chunk)
+                    crashed.extend(s for c, _ in in_flight for s in c)
                     in_flight.clear()
                     break
-                yield result
+                yield from results
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

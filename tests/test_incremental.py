@@ -11,7 +11,7 @@ from whoosh import query
 from searchkit.indexing import build_index, update_index
 from searchkit.search import Searcher
 from searchkit.sources import Filters
-from searchkit.store import IndexStore
+from searchkit.store import IndexStore, StoreError
 
 F000 = "000_8c6565e280eec17d.txt"
 F001 = "001_988f91d272dd2678.txt"
@@ -118,12 +118,12 @@ def test_adding_a_copy_joins_the_existing_cluster(indexed):
         ]
 
 
-@pytest.mark.parametrize("writer", ["one process", "multi-process"])
+@pytest.mark.parametrize("blocks", ["written at the end", "written while files are read"])
 def test_incremental_runs_end_exactly_where_a_rebuild_does(
-    corpus_dir, tmp_path, monkeypatch, writer
+    corpus_dir, tmp_path, monkeypatch, blocks
 ):
-    if writer == "multi-process":  # Whoosh's procs=2 writer, used for big batches
-        monkeypatch.setattr("searchkit.indexing.MULTIPROCESS_MIN_ARTICLES", 1)
+    if blocks == "written while files are read":  # as on a big corpus: full blocks flushed early
+        monkeypatch.setattr("searchkit.fastwriter.SegmentBuilder.FLUSH_POSTINGS", 50)
     incremental = IndexStore(tmp_path / "inc")
     update_index([corpus_dir], incremental, workers=2)
     (corpus_dir / F003).unlink()
@@ -204,38 +204,24 @@ def test_an_index_inside_the_indexed_folder_is_not_read(tmp_path, seeds_dir):
     assert update_index([], store).files_seen == 5
 
 
-def test_a_writer_that_loses_documents_is_caught_and_the_write_redone(
-    corpus_dir, tmp_path, monkeypatch
-):
-    """Whoosh's multi-process writer can drop a sub-writer's segment; the count check catches it."""
-    import searchkit.indexing as indexing
+def test_a_write_that_loses_documents_is_not_published(indexed, monkeypatch):
+    """The document count is checked after the commit: a lost segment never goes live."""
+    import searchkit.fastwriter as fastwriter
 
-    real_writer = indexing._writer
+    corpus, store = indexed
+    live = store.current()
+    real_commit = fastwriter.commit_segment
 
-    class Lossy:
-        def __init__(self, writer):
-            self.writer, self.seen = writer, 0
+    def commit_without_the_segment(ix, segment, delete=()):
+        return real_commit(ix, None, delete)
 
-        def add_document(self, **fields):
-            self.seen += 1
-            if self.seen != 3:  # the third document never reaches the index
-                self.writer.add_document(**fields)
-
-        def __getattr__(self, name):
-            return getattr(self.writer, name)
-
-    def lossy_when_parallel(ix, adding, workers):
-        writer = real_writer(ix, adding, workers)
-        return Lossy(writer) if workers > 1 else writer
-
-    monkeypatch.setattr(indexing, "_writer", lossy_when_parallel)
-    store = IndexStore(tmp_path / "index")
-    report = update_index([corpus_dir], store, workers=2)
-    assert (report.articles, report.distinct) == (21, 20)
-    reference = IndexStore(tmp_path / "reference")
-    monkeypatch.setattr(indexing, "_writer", real_writer)
-    update_index([corpus_dir], reference, workers=1)
-    assert snapshot(store) == snapshot(reference)
+    monkeypatch.setattr(fastwriter, "commit_segment", commit_without_the_segment)
+    (corpus / "new.md").write_text("# Panda diplomacy\n\nTwo giant pandas arrived at the zoo.\n")
+    with pytest.raises(StoreError, match="nothing was published"):
+        update_index([], store)
+    assert store.current() == live
+    monkeypatch.undo()
+    assert update_index([], store).articles == 22
 
 
 def test_an_article_survives_the_round_trip_through_its_stored_document(seed_articles):
