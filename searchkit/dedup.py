@@ -35,6 +35,8 @@ _MASK32 = np.uint64(0xFFFFFFFF)
 _rng = np.random.RandomState(1)
 _A = _rng.randint(1, 1 << 32, size=NUM_PERM, dtype=np.uint64)
 _B = _rng.randint(0, 1 << 32, size=NUM_PERM, dtype=np.uint64)
+_B_COLUMN = _B[:, None]
+_SHIFT61 = np.uint64(61)
 _SHINGLE_MIX = np.array([0x9E3779B1 * (i + 1) for i in range(SHINGLE)], dtype=np.uint64)
 # Words, or single CJK characters (Chinese text has no spaces to split on).
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+", re.UNICODE)
@@ -68,19 +70,43 @@ def _hash_words(words: list[str]) -> str:
     return hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
 
 
+class _WordHashes(dict):
+    """word -> crc32 of its UTF-8 bytes, computed once per word (emptied past ``limit`` words)."""
+
+    limit = 500_000
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[word] = zlib.crc32(word.encode())
+        return value
+
+
+_WORD_HASHES = _WordHashes()
+
+
 def fingerprint(text: str) -> Fingerprint:
     words = tokens(text)
-    ids = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
-    if len(ids) == 0:
+    if words:
+        ids = np.array(list(map(_WORD_HASHES.__getitem__, words)), dtype=np.uint64)
+    else:
         ids = np.zeros(1, dtype=np.uint64)
     k = min(SHINGLE, len(ids))
     n = len(ids) - k + 1
-    mixed = np.zeros(n, dtype=np.uint64)
-    for i in range(k):
+    mixed = ids[:n] * _SHINGLE_MIX[0]
+    for i in range(1, k):
         mixed = mixed * np.uint64(31) + ids[i : i + n] * _SHINGLE_MIX[i]
     shingles = np.unique((mixed ^ (mixed >> np.uint64(29))) & _MASK32)
-    # (a*x + b) mod p, x < 2^32 and a, b < 2^32, so nothing overflows 64 bits.
-    hashed = (np.outer(_A, shingles) + _B[:, None]) % _PRIME & _MASK32
+    # (a*x + b) mod p, x < 2^32 and a, b < 2^32, so nothing overflows 64 bits. p = 2^61 - 1, so
+    # v mod p is (v & p) + (v >> 61), less p once if that reaches p: shifts, not a division.
+    # (In place: the 128 x shingles matrix is the bulk of a fingerprint's cost.)
+    hashed = np.multiply.outer(_A, shingles)
+    hashed += _B_COLUMN
+    high = hashed >> _SHIFT61
+    hashed &= _PRIME
+    hashed += high
+    np.subtract(hashed, _PRIME, out=hashed, where=hashed >= _PRIME)
+    hashed &= _MASK32
     signature = hashed.min(axis=1).astype(np.uint32)
     return Fingerprint(_hash_words(words), signature, len(shingles))
 

@@ -136,6 +136,18 @@ def test_fingerprint_is_stable_across_processes():
     assert outputs == {str(fingerprint(text).signature.tolist()) + "\n"}
 
 
+def test_fingerprints_match_those_older_indexes_store(seed_articles):
+    """Indexes keep every article's fingerprint and compare them with new ones on later runs, so
+    a faster fingerprint must compute the very same values (these came from the first version)."""
+    import hashlib
+
+    article = seed_articles["000_8c6565e280eec17d.txt"][0]
+    fp = fingerprint(article.body)
+    assert (fp.content_hash, fp.shingles) == ("2c000011341ec0b3ab069d3d204186b2", 485)
+    assert fp.signature[:4].tolist() == [27484530, 18187824, 544028, 19578566]
+    assert hashlib.sha256(fp.to_bytes()).hexdigest()[:16] == "3404317e1a379128"
+
+
 def test_a_page_holding_two_stories_does_not_merge_them(seed_articles):
     # A save of story X with all of story Y appended links to both; X and Y stay separate clusters.
     distinct = _distinct(seed_articles)
