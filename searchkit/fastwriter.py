@@ -65,9 +65,12 @@ class FieldPostings(NamedTuple):
     whole numbers travel and pack cheaper than floats.
     """
 
-    terms: list[bytes]
+    # the distinct terms: a list, or joined by newlines (which no word holds) so that they cross
+    # from a reader process to this one as one string rather than hundreds
+    terms: list[bytes] | bytes
     freqs: array  # array("I"): the frequency of each term
-    values: list[bytes] | None  # the format's encoded value per term (None: the format has none)
+    # the format's encoded value per term (None: the format has none, or it is the frequency)
+    values: list[bytes] | None
     length: int  # the field length BM25 sees (sum of frequencies) for scorable fields, else 0
 
 
@@ -150,9 +153,10 @@ class Analyser:
         length = len(terms) if text.scorable else 0
         if text.positions:
             unique, freqs, values = term_positions(terms, first)
-            return FieldPostings(unique, array("I", freqs), values, length)
+            return FieldPostings(b"\n".join(unique), array("I", freqs), values, length)
+        # Frequency: the value is the frequency itself, which the builder encodes from ``freqs``
         unique, freqs = term_counts(terms)
-        return FieldPostings(unique, array("I", freqs), list(map(_frequency_value, freqs)), length)
+        return FieldPostings(b"\n".join(unique), array("I", freqs), None, length)
 
     def _generic(self, name: str, field, value: Any) -> FieldPostings:
         try:
@@ -182,18 +186,6 @@ class Analyser:
         return postings
 
 
-_FREQUENCY_VALUES: dict[int, bytes] = {}
-
-
-def _frequency_value(freq: int) -> bytes:
-    value = _FREQUENCY_VALUES.get(freq)
-    if value is None:
-        from whoosh.system import pack_uint
-
-        value = _FREQUENCY_VALUES[freq] = pack_uint(freq)
-    return value
-
-
 class _TermIds(dict):
     """A field's terms -> small ints, in order of first appearance (``terms[i]`` is term i)."""
 
@@ -212,8 +204,13 @@ class _Field:
 
     def __init__(self, name: str, fieldobj) -> None:
         self.name = name
+        from whoosh.formats import Frequency
+
         fixed = fieldobj.format.fixed_value_size()
         self.fixed = -1 if fixed is None else fixed  # -1: variable-size values, 0: no values
+        # Whoosh's Frequency format stores each posting's frequency as its value: made from the
+        # frequencies when the field is flushed, not collected.
+        self.from_freqs = type(fieldobj.format) is Frequency
         self.scorable = bool(fieldobj.scorable)
         self.boost = float(fieldobj.format.field_boost)
         self.term_ids = _TermIds()
@@ -224,15 +221,18 @@ class _Field:
         self.freqs = array("I")
         self.run_docs = array("I")
         self.run_sizes = array("I")
-        self.values: list[bytes] | bytearray | None = (
-            [] if self.fixed < 0 else bytearray() if self.fixed else None
-        )
+        self.values: list[bytes] | bytearray | None = self._no_values()
         # Postings of unfinished blocks, kept from one flush to the next (sorted by term, doc).
         self.carry: tuple | None = None
         # Terms with finished blocks: term id -> [weight, df, min len, max len, max weight,
         # first id, last id, [(offset, size) of each block in the temporary file]].
         self.done: dict[int, list] = {}
         self.flushed_upto = -1  # no posting at or before this document may be added any more
+
+    def _no_values(self) -> list[bytes] | bytearray | None:
+        if self.from_freqs:
+            return None
+        return [] if self.fixed < 0 else bytearray() if self.fixed else None
 
     def posting_count(self) -> int:
         carried = 0 if self.carry is None else len(self.carry[0])
@@ -285,14 +285,17 @@ class SegmentBuilder:
                 lengths.extend(repeat(0, docnum + 1 - len(lengths)))
             lengths[docnum] = postings.length
         terms = postings.terms
+        if terms.__class__ is bytes:
+            terms = terms.split(b"\n") if terms else []
         field.tids.fromlist(list(map(field.term_ids.__getitem__, terms)))
         field.freqs.extend(postings.freqs)
         field.run_docs.append(docnum)
         field.run_sizes.append(len(terms))
-        if field.fixed < 0:
-            field.values.extend(postings.values)
-        elif field.fixed:
-            field.values += b"".join(postings.values)
+        if field.values is not None:
+            if field.fixed < 0:
+                field.values.extend(postings.values)
+            else:
+                field.values += b"".join(postings.values)
         if len(field.tids) >= self.FLUSH_POSTINGS:
             self._flush(field, final=False)
 
@@ -311,7 +314,10 @@ class SegmentBuilder:
         # Whoosh's weight: frequency x field boost, computed in double precision, kept as float32.
         weights = np.frombuffer(field.freqs, dtype=np.uint32).astype(np.float64)
         weights = (weights * field.boost).astype(np.float32)
-        values = _value_array(field, field.values)
+        if field.from_freqs:  # big-endian uint32, as whoosh.system.pack_uint writes it
+            values = np.frombuffer(field.freqs, dtype=np.uint32).astype(">u4").view("V4")
+        else:
+            values = _value_array(field, field.values)
         if len(docs):
             field.flushed_upto = max(field.flushed_upto, int(docs.max()))
         if field.carry is not None:
@@ -322,7 +328,7 @@ class SegmentBuilder:
             values = None if values is None else np.concatenate((c_values, values))
         field.tids, field.freqs = array("I"), array("I")
         field.run_docs, field.run_sizes = array("I"), array("I")
-        field.values = [] if field.fixed < 0 else bytearray() if field.fixed else None
+        field.values = field._no_values()
         key = (tids.astype(np.uint64) << np.uint64(32)) | docs
         order = np.argsort(key, kind="stable")
         key = key[order]
