@@ -16,6 +16,8 @@ from searchkit.sources import kind_of
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # Magic numbers of common binary formats that happen to carry a text extension.
 _MAGIC = (b"%PDF", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"\x7fELF")
+# Control characters that text does not hold (tab, newlines, form feed are fine).
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe\x00\x00", "utf-32"),
@@ -104,7 +106,7 @@ def looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if head.startswith(_MAGIC):
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > len(head) * 0.1
 
 

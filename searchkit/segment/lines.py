@@ -116,18 +116,19 @@ MASTHEAD = re.compile(
 _SMALL_WORDS = {"the", "of", "and", "&", "for", "in", "on", "at", "a"}
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_HAS_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def normalise(text: str) -> list[str]:
     """Page text -> stripped lines, with odd spaces made plain and doubled captions undone."""
-    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    text = unicodedata.normalize("NFC", text)
+    if _HAS_ZERO_WIDTH.search(text):  # rare; str.translate walks every character
+        text = text.translate(_ZERO_WIDTH)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = []
-    for raw in text.split("\n"):
-        line = _SPACES.sub(" ", raw).strip()
-        lines.append(undouble(line))
-    return lines
+    # One pass over the page rather than one per line (no run of these spaces holds a newline).
+    text = _SPACES.sub(" ", text)
+    return [undouble(raw.strip()) for raw in text.split("\n")]
 
 
 def undouble(line: str) -> str:
