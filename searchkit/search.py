@@ -227,7 +227,8 @@ class Searcher:
 
     def parse(self, text: str, *, any_word: bool = False) -> query.Query:
         if _plain_words(text) and "'" not in text and len(text) <= MAX_QUERY_CHARS:
-            q = _plain_query(self._ix.schema, self.params, text, any_word)
+            # The searcher's schema: the index's own re-reads its table of contents from disk.
+            q = _plain_query(self._searcher.schema, self.params, text, any_word)
         else:
             q = _parse(self._any_parser if any_word else self._parser, text)
         return self._expand_cjk_chars(_without_exact_phrases(q))
