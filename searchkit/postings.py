@@ -16,6 +16,7 @@ from __future__ import annotations
 from itertools import accumulate, repeat
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 _BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
@@ -32,9 +33,10 @@ def read(
     ids: list[int] = []
     weights: list[float] = []
     for leaf, offset in reader.leaf_readers():
-        if (fieldname, btext) not in leaf:
+        try:  # one term-dictionary look-up, not a `in` test and then another
+            matcher = leaf.postings(fieldname, btext)
+        except TermNotFound:
             continue
-        matcher = leaf.postings(fieldname, btext)
         if type(matcher) is W3LeafMatcher and not leaf.has_deletions():
             _read_blocks(matcher, offset, ids, weights, values)
         else:  # another codec, or deleted documents to skip: Whoosh's matcher knows

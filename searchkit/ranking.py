@@ -146,6 +146,9 @@ class BulkScorer:
         self.searcher = searcher
         self.params = params
         self._lengths: dict[str, list[int]] = {}
+        self._idf: dict[tuple[str, str], float] = {}
+        self._lucene_idf: dict[tuple[str, str], float] = {}
+        self._avg_length: dict[str, float] = {}
 
     def lengths(self, fieldname: str) -> list[int]:
         if fieldname not in self._lengths:
@@ -153,6 +156,33 @@ class BulkScorer:
 
             self._lengths[fieldname] = postings.lengths(self.searcher.reader(), fieldname)
         return self._lengths[fieldname]
+
+    # The term dictionary is a hash table on disk: each look-up costs microseconds, and a query
+    # asks for the same few terms' statistics while matching, scoring, the proximity bonus and
+    # highlighting. They are fixed for an index generation (a BulkScorer lives as long as one).
+
+    def idf(self, fieldname: str, text: str) -> float:
+        """The term's idf as ranking uses it (``params.idf``)."""
+        if self.params.idf != "classic":
+            return self.lucene_idf(fieldname, text)
+        key = (fieldname, text)
+        found = self._idf.get(key)
+        if found is None:
+            found = self._idf[key] = self.searcher.idf(fieldname, text)
+        return found
+
+    def lucene_idf(self, fieldname: str, text: str) -> float:
+        key = (fieldname, text)
+        found = self._lucene_idf.get(key)
+        if found is None:
+            found = self._lucene_idf[key] = lucene_idf(self.searcher, fieldname, text)
+        return found
+
+    def avg_length(self, fieldname: str) -> float:
+        found = self._avg_length.get(fieldname)
+        if found is None:
+            found = self._avg_length[fieldname] = self.searcher.avg_field_length(fieldname) or 1
+        return found
 
     def score(
         self,
@@ -170,11 +200,8 @@ class BulkScorer:
             if not ids or not searcher.schema[clause.fieldname].scorable:
                 continue
             b = params.field_b.get(clause.fieldname, params.b)
-            if params.idf == "classic":
-                idf = searcher.idf(clause.fieldname, clause.text)
-            else:
-                idf = lucene_idf(searcher, clause.fieldname, clause.text)
-            avgfl = searcher.avg_field_length(clause.fieldname) or 1
+            idf = self.idf(clause.fieldname, clause.text)
+            avgfl = self.avg_length(clause.fieldname)
             weight = clause.boost * idf * (k1 + 1)
             base = k1 * (1 - b)
             per_length = k1 * b / avgfl
@@ -198,8 +225,7 @@ PROXIMITY_FIELDS = ("title", "body")
 
 
 def proximity_bonus(
-    searcher,
-    params: RankingParams,
+    stats: BulkScorer,
     pairs: Sequence[tuple[str, str]],
     docnums: Iterable[int],
     lists,  # search.PostingLists: where the terms' word positions come from
@@ -207,17 +233,17 @@ def proximity_bonus(
     """BM25TP: for each pair of adjacent query words, sum 1/d² over their occurrences d words apart
     (d <= window) in title or body, saturate it like a term frequency, weight it by the pair's
     rarer word's idf. Returns the bonus parts of each document that gets any."""
+    params = stats.params
+    schema = stats.searcher.schema
     docs = sorted(set(docnums))
     out: dict[int, list[ScorePart]] = {}
     if not pairs or not docs or params.proximity <= 0:
         return out
-    reader = searcher.reader()
     for fieldname in PROXIMITY_FIELDS:
-        if fieldname not in searcher.schema or not searcher.schema[fieldname].format.supports(
-            "positions"
-        ):
+        if fieldname not in schema or not schema[fieldname].format.supports("positions"):
             continue
-        avgfl = searcher.avg_field_length(fieldname) or 1
+        avgfl = stats.avg_length(fieldname)
+        lengths = stats.lengths(fieldname)
         boost = params.boosts.get(fieldname, 1.0)
         b = params.field_b.get(fieldname, params.b)
         positions: dict[str, dict[int, list[int]]] = {}
@@ -225,15 +251,15 @@ def proximity_bonus(
             positions[term] = lists.positions(fieldname, term, docs)
         for first, second in pairs:
             left, right = positions[first], positions[second]
-            idf = min(
-                lucene_idf(searcher, fieldname, first), lucene_idf(searcher, fieldname, second)
-            )
-            for docnum in left.keys() & right.keys():
+            common = left.keys() & right.keys()
+            if not common:
+                continue
+            idf = min(stats.lucene_idf(fieldname, first), stats.lucene_idf(fieldname, second))
+            for docnum in common:
                 acc = _pair_weight(left[docnum], right[docnum], params.proximity_window)
                 if acc <= 0:
                     continue
-                length = reader.doc_field_length(docnum, fieldname, 1)
-                norm = params.k1 * ((1 - b) + b * length / avgfl)
+                norm = params.k1 * ((1 - b) + b * lengths[docnum] / avgfl)
                 points = params.proximity * boost * idf * acc * (params.k1 + 1) / (acc + norm)
                 out.setdefault(docnum, []).append(
                     ScorePart(f"{fieldname} proximity", f"{first} {second}", points)

@@ -432,9 +432,7 @@ class Searcher:
         if not pairs or self.params.proximity <= 0:
             return scored
         lists = found.lists or PostingLists(self._searcher.reader())
-        bonus = ranking.proximity_bonus(
-            self._searcher, self.params, pairs, [d for d, _ in scored], lists
-        )
+        bonus = ranking.proximity_bonus(self._bulk(), pairs, [d for d, _ in scored], lists)
         if not bonus:
             return scored
         rescored = [(d, s + sum(p.score for p in bonus.get(d, ()))) for d, s in scored]
@@ -479,7 +477,7 @@ class Searcher:
         pairs = _adjacent_pairs(q)
         if pairs and self.params.proximity > 0:
             lists = PostingLists(self._searcher.reader())
-            bonus = ranking.proximity_bonus(self._searcher, self.params, pairs, [docnum], lists)
+            bonus = ranking.proximity_bonus(self._bulk(), pairs, [docnum], lists)
             parts += bonus.get(docnum, [])
         return parts
 
@@ -489,7 +487,7 @@ class Searcher:
         light = snippets.Highlight()
 
         def weight(term: str) -> float:
-            return ranking.lucene_idf(self._searcher, "body", term)
+            return self._bulk().lucene_idf("body", term)
 
         for leaf in ranking._scoring_leaves(q):
             fieldname = getattr(leaf, "fieldname", None)
