@@ -55,6 +55,8 @@ IndexOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+ColorOpt = Annotated[Color, typer.Option("--color", help="Colour the output.")]
+ArticleIdArg = Annotated[str, typer.Argument(metavar="ID", help="Article id (or a unique prefix).")]
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -298,7 +300,7 @@ def search_cmd(
         bool, typer.Option("--explain", help="Show each hit's score by field and term.")
     ] = False,
     as_json: JsonOpt = False,
-    color: Annotated[Color, typer.Option("--color", help="Colour the output.")] = Color.auto,
+    color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
     """Search the index; copies of one story show once."""
@@ -342,14 +344,12 @@ def search_cmd(
 
 @app.command("similar")
 def similar_cmd(
-    article_id: Annotated[
-        str, typer.Argument(metavar="ID", help="Article id (or a unique prefix).")
-    ],
+    article_id: ArticleIdArg,
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, max=100, help="How many articles.")
     ] = 10,
     as_json: JsonOpt = False,
-    color: Annotated[Color, typer.Option("--color", help="Colour the output.")] = Color.auto,
+    color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
     """Articles most like article ID (more like this); its own copies are left out."""
@@ -371,11 +371,9 @@ def similar_cmd(
 
 @app.command("show")
 def show_cmd(
-    article_id: Annotated[
-        str, typer.Argument(metavar="ID", help="Article id (or a unique prefix).")
-    ],
+    article_id: ArticleIdArg,
     as_json: JsonOpt = False,
-    color: Annotated[Color, typer.Option("--color", help="Colour the output.")] = Color.auto,
+    color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
     """Print one article: its metadata, cleaned text and other copies."""
@@ -397,7 +395,7 @@ def show_cmd(
 @app.command("dups")
 def dups_cmd(
     as_json: JsonOpt = False,
-    color: Annotated[Color, typer.Option("--color", help="Colour the output.")] = Color.auto,
+    color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
     """List stories saved more than once, with the source of every copy."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from searchkit.dedup import Fingerprint, fingerprint
-from searchkit.extract import DEFAULT_MAX_BYTES, ExtractionError, page_from_bytes, too_large
+from searchkit.extract import DEFAULT_MAX_BYTES, ExtractionError, page_from_bytes, read_bytes
 from searchkit.models import Article, FileRecord, SkippedFile, SourceFile
 from searchkit.segment import split_articles
 
@@ -64,7 +64,7 @@ def process_file(
     cluster-independent fields are analysed into postings too.
     """
     try:
-        data = _read(source, max_bytes)
+        data = read_bytes(source, max_bytes)
     except ExtractionError as exc:
         return FileResult(source, None, skipped=SkippedFile(source.relpath, str(exc)))
     digest = hashlib.sha256(data).hexdigest()
@@ -119,19 +119,6 @@ def _analyser() -> Analyser:
 
         _ANALYSER = Analyser(build_schema(), composed=COMPOSED_FIELDS)
     return _ANALYSER
-
-
-def _read(source: SourceFile, max_bytes: int) -> bytes:
-    if source.size > max_bytes:
-        raise ExtractionError(too_large(source.size, max_bytes))
-    try:
-        with open(source.path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise ExtractionError(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise ExtractionError(too_large(len(data), max_bytes))
-    return data
 
 
 def default_workers() -> int:

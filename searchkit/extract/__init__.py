@@ -36,18 +36,26 @@ class ExtractionError(Exception):
 
 def read_page(source: SourceFile, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Page | SkippedFile:
     try:
-        if source.size > max_bytes:
-            raise ExtractionError(too_large(source.size, max_bytes))
-        try:
-            with open(source.path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
-        except OSError as exc:
-            raise ExtractionError(f"cannot read: {exc.strerror or exc}") from None
-        if len(data) > max_bytes:
-            raise ExtractionError(too_large(len(data), max_bytes))
-        return page_from_bytes(source, data)
+        return page_from_bytes(source, read_bytes(source, max_bytes))
     except ExtractionError as exc:
         return SkippedFile(source.relpath, str(exc))
+
+
+def read_bytes(source: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The file's bytes, or ExtractionError when it cannot be read or is over the size cap.
+
+    The size is checked before and after reading, since a file can grow between discovery and now.
+    """
+    if source.size > max_bytes:
+        raise ExtractionError(too_large(source.size, max_bytes))
+    try:
+        with open(source.path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ExtractionError(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise ExtractionError(too_large(len(data), max_bytes))
+    return data
 
 
 def page_from_bytes(source: SourceFile, data: bytes, *, digest: str | None = None) -> Page:
