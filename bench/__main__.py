@@ -62,10 +62,13 @@ def run_suite(name: str, quick: bool, collection: str) -> int:
 def run_scale(scales: list[int], queries: int, quick: bool, peers: bool) -> None:
     from bench.report import charts, markdown
     from bench.scale import run_scale as measure_scale
+    from bench.scale import seeds_cold_cli
 
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.time()
     results: dict = {"scales": [], "started": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": quick}
+    print("[seeds] cold search…", file=sys.stderr)
+    results["seeds_cold_cli"] = seeds_cold_cli(11)
     for n in scales:
         results["scales"].append(
             measure_scale(n, queries=queries, cli_runs=5 if quick else 11, peers=peers, quick=quick)
