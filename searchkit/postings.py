@@ -13,6 +13,8 @@ Whoosh's matcher API.
 
 from __future__ import annotations
 
+import sys
+from array import array
 from itertools import accumulate, repeat
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -87,5 +89,27 @@ def lengths(reader, fieldname: str) -> list[int]:
         if column is None:
             out.extend(leaf.doc_field_length(d, fieldname, 0) for d in range(count))
         else:
-            out.extend(_BYTE_LENGTHS[b] for b in column)
+            out.extend(map(_BYTE_LENGTHS.__getitem__, column_values(column)))
     return out
+
+
+def column_values(column) -> list:
+    """Every value of a Whoosh column reader, one per document, as ``list(column)`` gives them.
+
+    A numeric column (field lengths, dates, years) is read as one slice of the file and unpacked
+    at once: iterating Whoosh's reader costs a file read and a struct unpack per document, about
+    1.5 s for the few columns a first search reads at 100,000 articles.
+    """
+    from whoosh.columns import NumericColumn
+
+    if type(column) is NumericColumn.Reader:
+        fixed = column._fixedlen
+        values = array(column._typecode)
+        if values.itemsize == fixed and column._count <= column._doccount:
+            values.frombytes(column._dbfile.get(column._basepos, column._count * fixed))
+            if sys.byteorder == "little" and fixed > 1:  # stored big-endian ("!" in struct)
+                values.byteswap()
+            out = values.tolist()
+            out.extend(repeat(column._default, column._doccount - column._count))
+            return out
+    return list(column)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from searchkit.models import FACET_NAMES, FacetCount
+from searchkit.postings import column_values
 from searchkit.schema import parse_facet_value
 
 NO_STORY = -1
@@ -171,6 +172,6 @@ def _column(reader, fieldname: str, total: int) -> list:
     values: list = [None] * total
     for segment, offset in reader.leaf_readers():
         if segment.has_column(fieldname):
-            column = list(segment.column_reader(fieldname, translate=False))
+            column = column_values(segment.column_reader(fieldname, translate=False))
             values[offset : offset + len(column)] = column
     return values

@@ -210,3 +210,54 @@ def test_duplicate_clusters_and_stats(searcher):
     stats = searcher.stats()
     assert (stats["articles"], stats["distinct_articles"], stats["duplicates"]) == (21, 20, 1)
     assert (stats["duplicate_clusters"], stats["sources"], stats["skipped"]) == (1, 5, [])
+
+
+def test_columns_read_in_bulk_equal_whoosh_reading_them_one_by_one(seed_store, tmp_path):
+    """Story tables, facets and BM25 lengths come from numeric columns read as one slice; the
+    values must be Whoosh's own, including documents past the column's last written value."""
+    from whoosh import fields, index
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    from searchkit.postings import column_values
+
+    schema = fields.Schema(
+        body=fields.TEXT, year=fields.NUMERIC(int, bits=16, sortable=True, signed=False),
+        date=fields.DATETIME(sortable=True),
+    )  # fmt: skip
+    ix = index.create_in(tmp_path, schema)
+    with ix.writer() as w:
+        w.add_document(body="one two three", year=2019, date=dt.datetime(2019, 2, 12))
+        w.add_document(body="four", year=1999)
+        w.add_document(body="five six")  # no year, no date: past the columns' written values
+    checked = 0
+    for ix_path in (tmp_path, seed_store.current()):
+        with index.open_dir(str(ix_path)).searcher() as s:
+            for leaf, _ in s.reader().leaf_readers():
+                for name in ("year", "date"):
+                    if leaf.has_column(name):
+                        column = leaf.column_reader(name, translate=False)
+                        assert column_values(column) == list(column)
+                        checked += 1
+                for name in ("body", "title"):
+                    column = leaf._perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
+                    if column is not None:
+                        assert column_values(column) == list(column)
+                        checked += 1
+    assert checked >= 5
+
+
+def test_segment_files_read_from_the_map_give_the_same_bytes_as_whooshs_copy():
+    from whoosh.filedb.structfile import BufferFile
+
+    from searchkit.store import mapped_file_class
+
+    data = bytes(range(256)) * 64
+    ours, theirs = mapped_file_class()(memoryview(data)), BufferFile(memoryview(data))
+    assert ours._stream is None  # nothing copied until a sequential read asks for it
+    assert ours.get(1000, 50) == theirs.get(1000, 50)
+    assert ours.get_array(64, "I", 8) == theirs.get_array(64, "I", 8)
+    ours.seek(300)
+    theirs.seek(300)
+    assert ours.read_varint() == theirs.read_varint() and ours.read(40) == theirs.read(40)
+    ours.close()
+    assert ours.is_closed
