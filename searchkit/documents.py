@@ -54,6 +54,11 @@ def article_fields(article: Article) -> dict[str, Any]:
     return doc
 
 
+# The fields ``cluster_fields`` returns: the only ones an article read in this run still gains
+# after dedup (the index writer hands the others' posting lists to a helper process early).
+CLUSTER_FIELDS = ("cluster", "canonical", "duplicated", "facets", "meta")
+
+
 def cluster_fields(article: Article, fp: Fingerprint, cluster: DuplicateCluster) -> dict[str, Any]:
     """The fields that depend on the article's duplicate cluster (and its stored metadata)."""
     canonical = cluster.canonical == article.id

@@ -42,6 +42,7 @@ from searchkit.dedup import (
     item_of,
 )
 from searchkit.documents import (
+    CLUSTER_FIELDS,
     COMPOSED_FIELDS,
     article_document,
     article_from_stored,
@@ -535,6 +536,19 @@ def _write(
     before = ix.doc_count()
     builder, analyser = batch.builder, batch.analyser
     builder.open(ix.storage)
+    # Documents known whole get their postings now, after the articles read in this run: from
+    # here on only those articles' cluster fields gain postings, so a helper process can write
+    # the other fields' posting lists while this one completes the documents.
+    known_whole = [
+        article_document(article, fp, cluster_of[article.id]) for article, fp in rewritten
+    ]
+    known_whole.append(files_manifest_document(files, counts))
+    if items is not None and states is not None:
+        known_whole.append(dedup_manifest_document(items, states))
+    first_whole = builder.doc_count
+    for fields in known_whole:
+        builder.add_postings(analyser(fields))
+    builder.start_helper(processes=workers, pending=CLUSTER_FIELDS)
     docnum = 0
     for result in new_results:
         assert result.record is not None
@@ -545,13 +559,10 @@ def _write(
             docnum += 1
         builder.complete(docnum, file_document(result.record), analyser)
         docnum += 1
-    for article, fp in rewritten:
-        builder.add_document(article_document(article, fp, cluster_of[article.id]), analyser)
+    for docnum, fields in enumerate(known_whole, start=first_whole):
+        builder.complete(docnum, fields, analyser)
     if progress.on_stage:
         progress.on_stage("commit")
-    builder.add_document(files_manifest_document(files, counts), analyser)
-    if items is not None and states is not None:
-        builder.add_document(dedup_manifest_document(items, states), analyser)
     added = builder.doc_count
     doomed: list[str] = []
     if live is not None:

@@ -133,3 +133,49 @@ def test_searching_while_indexing_sees_the_last_committed_state(seeded_store, bi
     assert searcher.refresh()  # the published generation is picked up
     assert searcher.search('"giant panda report"').total > 100
     searcher.close()
+
+
+HELPER_SCRIPT = """
+import sys, time
+from searchkit import fastwriter
+from searchkit.fastwriter import Analyser, SegmentBuilder
+from searchkit.schema import build_schema
+from searchkit.store import IndexStore
+
+fastwriter._encode_field = lambda *args: time.sleep(3600)  # a helper still busy when the run dies
+schema = build_schema()
+with IndexStore(sys.argv[1]).writing(wait=False):
+    builder = SegmentBuilder(schema, tempdir=sys.argv[1])
+    builder.add_postings(Analyser(schema)({"body": "a helper writes these postings"}))
+    helper = fastwriter._Child.start(builder, [builder._fields["body"]])
+    print(helper.pid, flush=True)
+    time.sleep(3600)
+"""
+
+
+def test_a_killed_run_takes_its_helper_process_and_the_lock_with_it(tmp_path):
+    """The segment writer forks a helper that inherits the index lock; when the run is killed,
+    the helper must die too, or the next run would find the index locked by a dead run."""
+    store = IndexStore(tmp_path / "index")
+    run = subprocess.Popen(
+        [sys.executable, "-c", HELPER_SCRIPT, str(store.path)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    helper = int(run.stdout.readline())
+    run.send_signal(signal.SIGKILL)
+    run.wait(TIMEOUT)
+
+    def helper_gone() -> bool:
+        try:
+            status = Path(f"/proc/{helper}/status").read_text()
+        except FileNotFoundError:
+            return True
+        return "State:\tZ" in status  # dead, waiting to be reaped
+
+    try:
+        wait_for(helper_gone, "the helper to die")
+        with store.writing(wait=False):  # the lock is free: no IndexBusy
+            pass
+    finally:
+        if not helper_gone():
+            os.kill(helper, signal.SIGKILL)
