@@ -342,6 +342,16 @@ def search_cmd(
         typer.echo(results_text(results, style, facets=facets), color=style.enabled)
 
 
+def _article_or_fail(searcher, article_id: str):
+    """The article with this id (or unique id prefix); a one-line error when there is none."""
+    from searchkit.search import ArticleNotFound
+
+    try:
+        return searcher.article(article_id)
+    except ArticleNotFound as exc:
+        fail(str(exc))
+
+
 @app.command("similar")
 def similar_cmd(
     article_id: ArticleIdArg,
@@ -354,14 +364,10 @@ def similar_cmd(
 ) -> None:
     """Articles most like article ID (more like this); its own copies are left out."""
     from searchkit.render import Style, similar_json, similar_text
-    from searchkit.search import ArticleNotFound
 
     with _open_searcher(_store(index)) as searcher:
-        try:
-            article = searcher.article(article_id)
-            hits = searcher.similar(article.id, limit=limit)
-        except ArticleNotFound as exc:
-            fail(str(exc))
+        article = _article_or_fail(searcher, article_id)
+        hits = searcher.similar(article.id, limit=limit)
     if as_json:
         emit_json(similar_json(article.id, hits))
     else:
@@ -378,13 +384,9 @@ def show_cmd(
 ) -> None:
     """Print one article: its metadata, cleaned text and other copies."""
     from searchkit.render import Style, article_json, article_text
-    from searchkit.search import ArticleNotFound
 
     with _open_searcher(_store(index)) as searcher:
-        try:
-            article = searcher.article(article_id)
-        except ArticleNotFound as exc:
-            fail(str(exc))
+        article = _article_or_fail(searcher, article_id)
     if as_json:
         emit_json(article_json(article))
     else:
