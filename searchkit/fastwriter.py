@@ -36,6 +36,7 @@ from pickle import dumps
 from typing import Any, NamedTuple
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -93,8 +94,6 @@ class Analyser:
     """
 
     def __init__(self, schema, composed: dict[str, tuple[str, ...]] | None = None) -> None:
-        from whoosh.formats import Frequency, Positions
-
         self.schema = schema
         self.composed = composed or {}
         self._text: dict[str, _TextPlan] = {}
@@ -204,8 +203,6 @@ class _Field:
 
     def __init__(self, name: str, fieldobj) -> None:
         self.name = name
-        from whoosh.formats import Frequency
-
         fixed = fieldobj.format.fixed_value_size()
         self.fixed = -1 if fixed is None else fixed  # -1: variable-size values, 0: no values
         # Whoosh's Frequency format stores each posting's frequency as its value: made from the
