@@ -271,3 +271,28 @@ def test_bad_query_in_a_real_process_prints_no_traceback(tmp_path, seed_store):
     )
     assert done.returncode == 2
     assert done.stderr == "searchkit: error: unbalanced parentheses in query: '(' without ')'\n"
+
+
+QUERY_PATH_CHECK = """
+import sys
+from searchkit.cli import search_main
+sys.argv = ["search", "social credit blacklist"]
+try:
+    search_main()
+except SystemExit:
+    pass
+heavy = ("numpy", "bs4", "lxml", "trafilatura", "charset_normalizer", "starlette", "uvicorn",
+         "jinja2", "jieba")
+print("heavy:", *sorted(m for m in heavy if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_search_imports_nothing_heavy(tmp_path, seed_store):
+    """Start-up time: the query path loads none of the extraction, dedup or web stacks."""
+    env = {**os.environ, "SEARCHKIT_INDEX": str(seed_store.path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", QUERY_PATH_CHECK],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "Open Sesame" in done.stdout
+    assert done.stderr.splitlines()[-1] == "heavy:"
