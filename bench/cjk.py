@@ -27,7 +27,7 @@ ISSUE_TERMS = ["芝麻", "信用", "芝麻信用", "社会信用体系", "信用
 
 
 def articles() -> list[str]:
-    from searchkit.segment import split_text
+    from searchkit.ingest.text_dump import split_text
 
     texts = []
     for path in sorted((ROOT / "seeds").glob("*.txt")):

@@ -72,7 +72,7 @@ class Manifest:
 def _sentences() -> list[str]:
     """Real sentences to recombine: the seed articles' and Cranfield's abstracts."""
     sys.path.insert(0, str(ROOT))
-    from searchkit.segment import split_text
+    from searchkit.ingest.text_dump import split_text
 
     pool: list[str] = []
     for path in sorted((ROOT / "seeds").glob("*.txt")):

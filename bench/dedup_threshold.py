@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from searchkit.dedup import containment, fingerprint  # noqa: E402
-from searchkit.segment import split_text  # noqa: E402
+from searchkit.ingest.text_dump import split_text  # noqa: E402
 from tests.perturb import perturbations  # noqa: E402
 
 THRESHOLDS = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]

@@ -6,7 +6,7 @@ Samples: seed text encoded as windows-1252, latin-1 and iso-8859-15 (with accent
 a euro sign), Chinese as GBK, GB18030, Big5 and UTF-16, Russian as KOI8-R and windows-1251,
 Japanese as Shift-JIS and EUC-JP. A guess counts as right when it decodes the bytes to the same
 text as the true encoding (latin-1 and windows-1252 agree on most letters). "ours" is
-searchkit.extract.decode: charset-normalizer's guess, with windows-1252 preferred for Latin text.
+searchkit.ingest.decode.decode: charset-normalizer's guess, with windows-1252 preferred for Latin text.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _unicode_dammit(data: bytes) -> str | None:
 
 
 def _ours(data: bytes) -> str | None:
-    from searchkit.extract import decode
+    from searchkit.ingest.decode import decode
 
     return decode(data)[1]
 

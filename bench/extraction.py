@@ -47,7 +47,7 @@ class Extracted:
 
 
 def ours(html: str, name: str, body_extractor: str) -> Extracted:
-    from searchkit.segment.html import html_articles
+    from searchkit.ingest.html import html_articles
 
     page = Page(SourceFile(name, name, len(html), 0.0), html, kind="html")
     articles = html_articles(page, body_extractor=body_extractor)
@@ -101,7 +101,7 @@ def load(quick: bool) -> list[tuple[str, str, dict]]:
     for name in names:
         entry = truth[name]
         raw = (DATA / entry["file"]).read_bytes()
-        from searchkit.extract import decode
+        from searchkit.ingest.decode import decode
 
         html, _ = decode(raw, html=True)
         entry = {**entry, "body": (DATA / entry["body"]).read_text(encoding="utf-8")}

@@ -194,8 +194,8 @@ def manifest_read(files: int) -> dict:
 def dedup_stored(index: Path) -> dict:
     """Clustering every article of an index from its stored dedup table (what a changed run does)."""
     from searchkit.dedup import cluster_items
-    from searchkit.manifest import load_dedup
-    from searchkit.store import IndexStore
+    from searchkit.index.generations import IndexStore
+    from searchkit.index.manifest import load_dedup
 
     items, _ = load_dedup(IndexStore(index))
     ordered = [items[k] for k in sorted(items)]

@@ -13,9 +13,9 @@ import tempfile
 from pathlib import Path
 
 from searchkit import evaluate
-from searchkit.indexing import build_index
-from searchkit.search import Searcher
-from searchkit.store import IndexStore
+from searchkit.index.build import build_index
+from searchkit.index.generations import IndexStore
+from searchkit.query.searcher import Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -42,7 +42,7 @@ def corpus_for(articles: int, seed: int = 42) -> Path:
 
 def export_docs(index: Path, out: Path) -> list[Doc]:
     """The articles as searchkit segmented them, for the peers to index."""
-    from searchkit.store import IndexStore
+    from searchkit.index.generations import IndexStore
 
     ix = IndexStore(index).open()
     docs = []
@@ -152,7 +152,7 @@ def run_scale(
     rebuild = measure("reindex-ours", str(corpus), str(index))
     print(f"[{articles}] dedup alone…", file=sys.stderr)
     dedup = measure("dedup", str(corpus))
-    from searchkit.store import IndexStore
+    from searchkit.index.generations import IndexStore
 
     store = IndexStore(index)
     planted = json.loads((corpus / ".manifest.json").read_text(encoding="utf-8"))
@@ -181,7 +181,7 @@ def run_scale(
     qs = make_queries(docs, queries)
     result["queries"] = len(qs)
 
-    from searchkit.search import Searcher
+    from searchkit.query.searcher import Searcher
 
     with Searcher(store) as searcher:
         result["searchkit"].update(latencies(lambda q: searcher.search(q, limit=10), qs))

@@ -36,7 +36,7 @@ from bench.scale import make_queries
 def export(index: Path, out: Path) -> list[Doc]:
     if out.exists():
         return [Doc(**json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines()]
-    from searchkit.store import IndexStore
+    from searchkit.index.generations import IndexStore
 
     docs = []
     ix = IndexStore(index).open()
@@ -73,9 +73,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from searchkit import ranking, snippets
-    from searchkit.search import Searcher
-    from searchkit.store import IndexStore
+    from searchkit.index.generations import IndexStore
+    from searchkit.query import rank as ranking
+    from searchkit.query import snippets
+    from searchkit.query.searcher import Searcher
 
     work = args.index.resolve().parent / "features"
     work.mkdir(exist_ok=True)

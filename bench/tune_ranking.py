@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from searchkit import evaluate
-from searchkit.ranking import RankingParams
+from searchkit.query.rank import RankingParams
 
 GRID: dict[str, list] = {
     "k1": [0.6, 0.9, 1.2, 1.5, 2.0],

@@ -27,9 +27,10 @@ import re
 import tempfile
 from pathlib import Path
 
-from searchkit import evaluate, spelling
-from searchkit.search import Searcher
-from searchkit.store import IndexStore
+from searchkit import evaluate
+from searchkit.index.generations import IndexStore
+from searchkit.query import spelling
+from searchkit.query.searcher import Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -177,7 +178,7 @@ def main() -> None:
             if q.kind in ("topic", "known item", "entity", "natural language")
         ]
         seed_store = IndexStore(Path(tmp) / "seeds")
-        from searchkit.indexing import build_index
+        from searchkit.index.build import build_index
 
         build_index([ROOT / "seeds"], seed_store)
         with Searcher(seed_store) as searcher:

@@ -236,8 +236,8 @@ class Server:
 
 def index_for(articles: int | None) -> Path:
     """The seeds' index, or one of a generated corpus of ``articles`` (both cached)."""
-    from searchkit.indexing import build_index
-    from searchkit.store import IndexStore
+    from searchkit.index.build import build_index
+    from searchkit.index.generations import IndexStore
 
     if articles is None:
         corpus, index = ROOT / "seeds", CACHE / "web-seeds-index"
@@ -257,7 +257,7 @@ def index_for(articles: int | None) -> Path:
 def queries_and_ids(index: Path, count: int) -> tuple[list[str], list[str]]:
     from bench.peers import Doc
     from bench.scale import make_queries
-    from searchkit.store import IndexStore
+    from searchkit.index.generations import IndexStore
 
     ix = IndexStore(index).open()
     with ix.searcher() as searcher:
@@ -270,9 +270,9 @@ def queries_and_ids(index: Path, count: int) -> tuple[list[str], list[str]]:
 
 def in_process(index: Path, queries: list[str], seconds: float) -> dict:
     """The same searches and JSON rendering without HTTP, one after another, for ``seconds``."""
+    from searchkit.index.generations import IndexStore
+    from searchkit.query.searcher import Searcher
     from searchkit.render import results_json
-    from searchkit.search import Searcher
-    from searchkit.store import IndexStore
 
     times = []
     cpu_before = time.process_time()

@@ -42,8 +42,8 @@ def measure(*args: str) -> dict:
 
 
 def _build_ours(corpus: str, index: str) -> dict:
-    from searchkit.indexing import build_index
-    from searchkit.store import IndexStore
+    from searchkit.index.build import build_index
+    from searchkit.index.generations import IndexStore
 
     report = build_index([corpus], IndexStore(index))
     return {"files": report.files, "articles": report.articles, "distinct": report.distinct,
@@ -53,8 +53,8 @@ def _build_ours(corpus: str, index: str) -> dict:
 
 def _reindex_ours(corpus: str, index: str) -> dict:
     """``searchkit index CORPUS`` on an index already holding it: only new or changed files are read."""
-    from searchkit.indexing import update_index
-    from searchkit.store import IndexStore
+    from searchkit.index.build import update_index
+    from searchkit.index.generations import IndexStore
 
     report = update_index([corpus], IndexStore(index))
     return {"files": report.files, "articles": report.articles, "files_read": report.files_read,
@@ -62,8 +62,8 @@ def _reindex_ours(corpus: str, index: str) -> dict:
 
 
 def _index_ours(corpus: str, index: str, workers: str) -> dict:
-    from searchkit.indexing import update_index
-    from searchkit.store import IndexStore
+    from searchkit.index.build import update_index
+    from searchkit.index.generations import IndexStore
 
     report = update_index([corpus], IndexStore(index), rebuild=True, workers=int(workers))
     return {"files": report.files, "articles": report.articles, "distinct": report.distinct,
@@ -72,8 +72,8 @@ def _index_ours(corpus: str, index: str, workers: str) -> dict:
 
 
 def _noop_ours(index: str) -> dict:
-    from searchkit.indexing import update_index
-    from searchkit.store import IndexStore
+    from searchkit.index.build import update_index
+    from searchkit.index.generations import IndexStore
 
     report = update_index([], IndexStore(index))
     return {"files": report.files_seen, "files_read": report.files_read,
@@ -82,8 +82,8 @@ def _noop_ours(index: str) -> dict:
 
 def _dedup(corpus: str) -> dict:
     from searchkit.dedup import find_clusters
-    from searchkit.pipeline import process_file
-    from searchkit.sources import discover
+    from searchkit.ingest.discover import discover
+    from searchkit.ingest.parallel import process_file
 
     articles, fingerprints = [], []
     for found in discover([corpus]):

@@ -19,7 +19,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from searchkit.store import IndexStore, StoreError
+from searchkit.index.generations import IndexStore, StoreError
 from searchkit.web.server import DEFAULT_HOST, DEFAULT_PORT
 
 DEFAULT_CORPUS = "seeds"
@@ -80,7 +80,7 @@ def _store(index: Path | None) -> IndexStore:
 
 
 def _open_searcher(store: IndexStore):
-    from searchkit.search import Searcher
+    from searchkit.query.searcher import Searcher
 
     try:
         return Searcher(store)
@@ -112,7 +112,7 @@ def ensure_default_index(store: IndexStore, explicit: bool) -> None:
             reason = "seeds/ changed since the last build"
     if reason is None:
         return
-    from searchkit.indexing import Progress, update_index
+    from searchkit.index.build import Progress, update_index
 
     note(f"{reason}; indexing {DEFAULT_CORPUS}/ into {store.path}/ …")
     report = update_index(
@@ -140,7 +140,7 @@ def _newest_mtime(folder: Path) -> float:
 
 
 def _built_mtime(store: IndexStore) -> float:
-    from searchkit.store import META_FILE
+    from searchkit.index.generations import META_FILE
 
     gen = store.current()
     return (gen / META_FILE).stat().st_mtime if gen else 0.0
@@ -149,7 +149,7 @@ def _built_mtime(store: IndexStore) -> float:
 def _parse_day(value: str | None, option: str, end: bool) -> Any:
     if value is None:
         return None
-    from searchkit.segment.dates import user_date_span
+    from searchkit.ingest.dates import user_date_span
 
     try:
         first, last = user_date_span(value)
@@ -202,9 +202,9 @@ def index_cmd(
     ] = False,
 ) -> None:
     """Add PATHS to the index, or bring it up to date: only new and changed files are read."""
-    from searchkit.indexing import Progress, update_index
+    from searchkit.index.build import Progress, update_index
+    from searchkit.ingest.discover import Filters
     from searchkit.progress import ProgressBar, summary_text
-    from searchkit.sources import Filters
 
     store = _store(index)
     filters = None
@@ -304,8 +304,8 @@ def search_cmd(
     index: IndexOpt = None,
 ) -> None:
     """Search the index; copies of one story show once."""
+    from searchkit.query.searcher import Filters, QueryError
     from searchkit.render import Style, results_json, results_text
-    from searchkit.search import Filters, QueryError
 
     filters = Filters(
         authors=author or [],
@@ -344,7 +344,7 @@ def search_cmd(
 
 def _article_or_fail(searcher, article_id: str):
     """The article with this id (or unique id prefix); a one-line error when there is none."""
-    from searchkit.search import ArticleNotFound
+    from searchkit.query.searcher import ArticleNotFound
 
     try:
         return searcher.article(article_id)

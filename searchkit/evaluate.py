@@ -222,8 +222,8 @@ def run_searchkit(
     collection: Collection, index_dir: Path, params=None, depth: int = 100
 ) -> tuple[Run, Callable[[object], Run]]:
     """Index the collection with searchkit's schema; return its run and a re-runner for params."""
-    from searchkit.search import Searcher
-    from searchkit.store import IndexStore
+    from searchkit.index.generations import IndexStore
+    from searchkit.query.searcher import Searcher
 
     store = IndexStore(index_dir)
     build_collection_index(collection, store)
@@ -244,7 +244,7 @@ def run_searchkit(
 
 def build_collection_index(collection: Collection, store) -> None:
     """A searchkit index of the collection's documents, one story each (no duplicate detection)."""
-    from searchkit.indexing import write_articles
+    from searchkit.index.build import write_articles
     from searchkit.models import Article
 
     articles = [

@@ -11,8 +11,8 @@ import time
 from collections import Counter
 from typing import IO
 
-from searchkit.indexing import BuildReport, Progress
-from searchkit.pipeline import FileResult
+from searchkit.index.build import BuildReport, Progress
+from searchkit.ingest.parallel import FileResult
 
 _LIST_ALL_SKIPS = 20  # above this many skipped files, the summary groups them by reason
 _REFRESH_SECONDS = 0.1

@@ -10,8 +10,8 @@ import os
 import sys
 from typing import Any
 
-from searchkit import snippets
 from searchkit.models import DuplicateRef, FacetCount, Hit, ScorePart, SearchResults, StoredArticle
+from searchkit.query import snippets
 
 
 class Style:

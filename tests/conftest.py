@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from searchkit.indexing import build_index
+from searchkit.index.build import build_index
+from searchkit.index.generations import IndexStore
+from searchkit.ingest.text_dump import split_text
 from searchkit.models import Article
-from searchkit.search import Searcher
-from searchkit.segment import split_text
-from searchkit.store import IndexStore
+from searchkit.query.searcher import Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from searchkit import indexing
 from searchkit.cli import app, search_app
-from searchkit.indexing import NothingToIndex, build_index
-from searchkit.search import Searcher
-from searchkit.store import IndexBusy, IndexStore
+from searchkit.index import build as indexing
+from searchkit.index.build import NothingToIndex, build_index
+from searchkit.index.generations import IndexBusy, IndexStore
+from searchkit.query.searcher import Searcher
 from tests.conftest import SEEDS
 
 BAD_FILES = {

@@ -1,6 +1,6 @@
 """searchkit's segment writer holds exactly what Whoosh's own writer would for the same documents.
 
-Search reads the index through Whoosh and through ``searchkit.postings``; both must see the same
+Search reads the index through Whoosh and through ``searchkit.query.postings``; both must see the same
 terms, frequencies, positions, lengths, stored fields and columns whichever writer made them. The
 index-time analysis must give exactly the terms a query is analysed to.
 """
@@ -16,7 +16,6 @@ from whoosh import index as whoosh_index
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
-from searchkit import fastwriter
 from searchkit.analysis import (
     exact_analyzer,
     index_words,
@@ -25,10 +24,11 @@ from searchkit.analysis import (
     without_stop_words,
 )
 from searchkit.dedup import fingerprint
-from searchkit.documents import COMPOSED_FIELDS, article_document, file_document
-from searchkit.fastwriter import Analyser, SegmentBuilder, commit_segment
+from searchkit.index import writer as fastwriter
+from searchkit.index.documents import COMPOSED_FIELDS, article_document, file_document
+from searchkit.index.schema import build_schema
+from searchkit.index.writer import Analyser, SegmentBuilder, commit_segment
 from searchkit.models import Article, DuplicateCluster, DuplicateRef, FileRecord
-from searchkit.schema import build_schema
 
 EXTRA = [
     Article(

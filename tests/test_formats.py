@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.extract import read_page
-from searchkit.indexing import build_index
+from searchkit.index.build import build_index
+from searchkit.index.generations import IndexStore
+from searchkit.ingest.decode import read_page
+from searchkit.ingest.html import strip_site_suffix
+from searchkit.ingest.split import split_articles
 from searchkit.models import SourceFile
-from searchkit.search import Searcher
-from searchkit.segment import split_articles
-from searchkit.segment.html import strip_site_suffix
-from searchkit.store import IndexStore
+from searchkit.query.searcher import Searcher
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "html"
 
@@ -30,7 +30,7 @@ def articles_of(path: Path, relpath: str | None = None):
 @pytest.fixture(params=["trafilatura", "own"])
 def body_extractor(request, monkeypatch):
     """Both main-text extractors must keep the story and drop the chrome."""
-    monkeypatch.setattr("searchkit.segment.html.BODY_EXTRACTOR", request.param)
+    monkeypatch.setattr("searchkit.ingest.html.BODY_EXTRACTOR", request.param)
     return request.param
 
 

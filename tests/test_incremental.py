@@ -8,10 +8,10 @@ import shutil
 import pytest
 from whoosh import query
 
-from searchkit.indexing import build_index, update_index
-from searchkit.search import Searcher
-from searchkit.sources import Filters
-from searchkit.store import IndexStore, StoreError
+from searchkit.index.build import build_index, update_index
+from searchkit.index.generations import IndexStore, StoreError
+from searchkit.ingest.discover import Filters
+from searchkit.query.searcher import Searcher
 
 F000 = "000_8c6565e280eec17d.txt"
 F001 = "001_988f91d272dd2678.txt"
@@ -123,7 +123,7 @@ def test_incremental_runs_end_exactly_where_a_rebuild_does(
     corpus_dir, tmp_path, monkeypatch, blocks
 ):
     if blocks == "written while files are read":  # as on a big corpus: full blocks flushed early
-        monkeypatch.setattr("searchkit.fastwriter.SegmentBuilder.FLUSH_POSTINGS", 50)
+        monkeypatch.setattr("searchkit.index.writer.SegmentBuilder.FLUSH_POSTINGS", 50)
     incremental = IndexStore(tmp_path / "inc")
     update_index([corpus_dir], incremental, workers=2)
     (corpus_dir / F003).unlink()
@@ -206,7 +206,7 @@ def test_an_index_inside_the_indexed_folder_is_not_read(tmp_path, seeds_dir):
 
 def test_a_write_that_loses_documents_is_not_published(indexed, monkeypatch):
     """The document count is checked after the commit: a lost segment never goes live."""
-    import searchkit.fastwriter as fastwriter
+    import searchkit.index.writer as fastwriter
 
     corpus, store = indexed
     live = store.current()
@@ -227,9 +227,9 @@ def test_a_write_that_loses_documents_is_not_published(indexed, monkeypatch):
 def test_an_article_survives_the_round_trip_through_its_stored_document(seed_articles):
     """Re-writing an article whose cluster changed starts from its stored document: nothing lost."""
     from searchkit.dedup import fingerprint
-    from searchkit.indexing import article_document, article_from_stored
+    from searchkit.index.build import article_document, article_from_stored
+    from searchkit.index.schema import build_schema
     from searchkit.models import DuplicateCluster
-    from searchkit.schema import build_schema
 
     schema_stored = set(build_schema().stored_names())
     for articles in seed_articles.values():

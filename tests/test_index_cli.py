@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from searchkit.cli import app
-from searchkit.store import IndexStore
+from searchkit.index.generations import IndexStore
 
 
 def test_summary_counts_and_a_quiet_second_run(runner, corpus_dir, tmp_path):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.indexing import update_index
-from searchkit.search import Searcher
-from searchkit.store import IndexStore
+from searchkit.index.build import update_index
+from searchkit.index.generations import IndexStore
+from searchkit.query.searcher import Searcher
 from tests.conftest import ROOT, SEEDS
 
 TIMEOUT = 120
@@ -137,10 +137,10 @@ def test_searching_while_indexing_sees_the_last_committed_state(seeded_store, bi
 
 HELPER_SCRIPT = """
 import sys, time
-from searchkit import fastwriter
-from searchkit.fastwriter import Analyser, SegmentBuilder
-from searchkit.schema import build_schema
-from searchkit.store import IndexStore
+from searchkit.index import writer as fastwriter
+from searchkit.index.writer import Analyser, SegmentBuilder
+from searchkit.index.schema import build_schema
+from searchkit.index.generations import IndexStore
 
 fastwriter._encode_field = lambda *args: time.sleep(3600)  # a helper still busy when the run dies
 schema = build_schema()

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from searchkit.cli import app, search_app
-from searchkit.search import Filters, QueryError
-from searchkit.snippets import Highlight, make_snippet, to_html, to_plain
+from searchkit.query.searcher import Filters, QueryError
+from searchkit.query.snippets import Highlight, make_snippet, to_html, to_plain
 
 OPEN_SESAME = "Open Sesame: Social Credit in China as Gate to Punitive Measures and Personal Perks"
 INSIGHTS = "Insights into Sesame Credit & Top 5 Ways to Use a High Sesame Score"
@@ -363,7 +363,7 @@ def index_env(seed_store, monkeypatch):
 )
 @pytest.mark.parametrize("any_word", [False, True])
 def test_bare_words_are_read_exactly_as_the_query_parser_reads_them(searcher, q, any_word):
-    from searchkit.search import _parse, _plain_query
+    from searchkit.query.searcher import _parse, _plain_query
 
     parser = searcher._any_parser if any_word else searcher._parser
     fast = _plain_query(searcher._ix.schema, searcher.params, q, any_word)
@@ -380,7 +380,7 @@ def test_possessives_and_one_letter_words_do_not_become_phrases(searcher):
 @pytest.mark.parametrize("q", ["social credit blacklist", "china", "tencent profit", "信 sesame"])
 @pytest.mark.parametrize("any_word", [False, True])
 def test_bulk_scores_equal_whooshs_own_scoring(searcher, q, any_word):
-    from searchkit import ranking
+    from searchkit.query import rank as ranking
 
     found = searcher._matches(searcher.parse(q, any_word=any_word))
     groups = ranking.term_groups(found.q)

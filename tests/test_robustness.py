@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from searchkit.extract import decode
-from searchkit.indexing import build_index
-from searchkit.search import Searcher
-from searchkit.store import IndexStore
+from searchkit.index.build import build_index
+from searchkit.index.generations import IndexStore
+from searchkit.ingest.decode import decode
+from searchkit.query.searcher import Searcher
 from tests.conftest import SEEDS
 
 STORY = (
@@ -183,7 +183,7 @@ def test_an_unreadable_file_is_a_counted_skip(corpus_dir, tmp_path, monkeypatch)
 
 
 def test_a_file_deleted_mid_run_is_a_counted_skip(corpus_dir, tmp_path, monkeypatch):
-    import searchkit.sources as sources
+    import searchkit.ingest.discover as sources
 
     victim = corpus_dir / "002_5c42664f1906b5a1.txt"
     real_discover = sources.discover
@@ -194,7 +194,7 @@ def test_a_file_deleted_mid_run_is_a_counted_skip(corpus_dir, tmp_path, monkeypa
             if found.relpath.endswith("000_8c6565e280eec17d.txt"):
                 victim.unlink()  # gone after it was listed, before it is read
 
-    monkeypatch.setattr("searchkit.indexing.discover", discover_then_delete)
+    monkeypatch.setattr("searchkit.index.build.discover", discover_then_delete)
     store = IndexStore(tmp_path / "index")
     report = build_index([corpus_dir], store)
     assert [(s.relpath, s.reason) for s in report.skipped] == [

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from searchkit.search import ArticleNotFound, Filters, QueryError
-from searchkit.snippets import to_html, to_plain
+from searchkit.query.searcher import ArticleNotFound, Filters, QueryError
+from searchkit.query.snippets import to_html, to_plain
 
 OPEN_SESAME = "Open Sesame: Social Credit in China as Gate to Punitive Measures and Personal Perks"
 F001 = "001_988f91d272dd2678.txt"
@@ -218,7 +218,7 @@ def test_columns_read_in_bulk_equal_whoosh_reading_them_one_by_one(seed_store, t
     from whoosh import fields, index
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 
-    from searchkit.postings import column_values
+    from searchkit.query.postings import column_values
 
     schema = fields.Schema(
         body=fields.TEXT, year=fields.NUMERIC(int, bits=16, sortable=True, signed=False),
@@ -249,7 +249,7 @@ def test_columns_read_in_bulk_equal_whoosh_reading_them_one_by_one(seed_store, t
 def test_segment_files_read_from_the_map_give_the_same_bytes_as_whooshs_copy():
     from whoosh.filedb.structfile import BufferFile
 
-    from searchkit.store import mapped_file_class
+    from searchkit.index.generations import mapped_file_class
 
     data = bytes(range(256)) * 64
     ours, theirs = mapped_file_class()(memoryview(data)), BufferFile(memoryview(data))

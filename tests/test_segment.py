@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from searchkit.segment import derive_title, split_text
-from searchkit.segment.dates import parse_date_line, user_date_span
-from searchkit.segment.lines import byline_names, copyright_parts, split_names
+from searchkit.ingest.dates import parse_date_line, user_date_span
+from searchkit.ingest.lines import byline_names, copyright_parts, split_names
+from searchkit.ingest.text_dump import derive_title, split_text
 
 F000 = "000_8c6565e280eec17d.txt"
 F001 = "001_988f91d272dd2678.txt"

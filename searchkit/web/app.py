@@ -26,9 +26,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from searchkit import __version__
+from searchkit.index.generations import IndexStore, StoreError
+from searchkit.query.searcher import ArticleNotFound, QueryError
 from searchkit.render import byline
-from searchkit.search import ArticleNotFound, QueryError
-from searchkit.store import IndexStore, StoreError
 from searchkit.web import api, pages
 from searchkit.web.params import ParamError
 from searchkit.web.shared import SharedSearcher

@@ -10,7 +10,7 @@ from typing import Any
 
 from searchkit import __version__
 from searchkit.models import FACET_NAMES
-from searchkit.search import MAX_QUERY_CHARS, SORTS
+from searchkit.query.searcher import MAX_QUERY_CHARS, SORTS
 from searchkit.web.params import (
     MAX_AUTHOR_FILTERS,
     MAX_FILTER_CHARS,

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from searchkit.models import SearchResults, StoredArticle
-from searchkit.search import MAX_QUERY_CHARS, ArticleNotFound, QueryError
-from searchkit.snippets import Snippet
+from searchkit.query.searcher import MAX_QUERY_CHARS, ArticleNotFound, QueryError
+from searchkit.query.snippets import Snippet
 from searchkit.web.params import (
     MAX_PAGE,
     ParamError,

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from searchkit.search import MAX_QUERY_CHARS, SORTS, Filters
-from searchkit.segment.dates import user_date_span
+from searchkit.ingest.dates import user_date_span
+from searchkit.query.searcher import MAX_QUERY_CHARS, SORTS, Filters
 
 MAX_LIMIT = 100
 MAX_PAGE = 1000

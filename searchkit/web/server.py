@@ -13,7 +13,7 @@ import os
 import socket
 from collections.abc import Callable
 
-from searchkit.store import IndexStore
+from searchkit.index.generations import IndexStore
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8732

@@ -16,8 +16,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from searchkit.search import Searcher
-from searchkit.store import IndexStore
+from searchkit.index.generations import IndexStore
+from searchkit.query.searcher import Searcher
 
 
 class SharedSearcher:

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from searchkit.indexing import build_index
-from searchkit.search import Searcher
-from searchkit.store import IndexStore
+from searchkit.index.build import build_index
+from searchkit.index.generations import IndexStore
+from searchkit.query.searcher import Searcher
 from searchkit.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent.parent

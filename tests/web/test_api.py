@@ -91,7 +91,7 @@ def test_healthz(client, web_store):
 def test_healthz_and_api_answer_503_without_an_index(tmp_path):
     from starlette.testclient import TestClient
 
-    from searchkit.store import IndexStore
+    from searchkit.index.generations import IndexStore
     from searchkit.web.app import create_app
 
     app = create_app(IndexStore(tmp_path / "nothing-here"))

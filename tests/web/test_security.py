@@ -191,7 +191,7 @@ def test_a_server_error_is_generic_and_keeps_the_headers(lenient_client, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals /etc/shadow")
 
-    monkeypatch.setattr("searchkit.search.Searcher.search", broken)
+    monkeypatch.setattr("searchkit.query.searcher.Searcher.search", broken)
     for url, kind in (("/api/search?q=china", "json"), ("/?q=china", "html")):
         response = lenient_client.get(url)
         assert response.status_code == 500

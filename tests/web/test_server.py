@@ -14,8 +14,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from searchkit.cli import app as cli_app
-from searchkit.indexing import build_index
-from searchkit.store import IndexStore
+from searchkit.index.build import build_index
+from searchkit.index.generations import IndexStore
 from searchkit.web.app import create_app
 from searchkit.web.server import DEFAULT_HOST, DEFAULT_PORT, is_loopback
 from tests.web.conftest import ROOT, SEEDS, running_server

@@ -41,14 +41,15 @@ from searchkit.dedup import (
     cluster_items,
     item_of,
 )
-from searchkit.documents import (
+from searchkit.index.documents import (
     CLUSTER_FIELDS,
     COMPOSED_FIELDS,
     article_document,
     article_from_stored,
     file_document,
 )
-from searchkit.manifest import (
+from searchkit.index.generations import IndexStore, StoreError
+from searchkit.index.manifest import (
     DEDUP_MANIFEST_ID,
     FILES_MANIFEST_ID,
     Stored,
@@ -57,11 +58,10 @@ from searchkit.manifest import (
     load_stored,
     state_key,
 )
+from searchkit.index.roots import RootPlan, filters_from, plan_roots
+from searchkit.ingest.discover import Filters, discover
+from searchkit.ingest.parallel import FileResult, default_workers, read_files
 from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile, SourceFile
-from searchkit.pipeline import FileResult, default_workers, read_files
-from searchkit.roots import RootPlan, filters_from, plan_roots
-from searchkit.sources import Filters, discover
-from searchkit.store import IndexStore, StoreError
 
 __all__ = [  # the document helpers, re-exported for callers that found them here
     "BuildReport",
@@ -194,7 +194,7 @@ def update_index(
                     f"no articles found in {names}{f' ({reasons})' if reasons else ''}{kept}"
                 )
             if live is not None:  # only the roots, options or skips changed: same articles
-                from searchkit.store import link_generation
+                from searchkit.index.generations import link_generation
 
                 gen = store.new_generation()
                 link_generation(live, gen)
@@ -218,8 +218,8 @@ def write_articles(
     from whoosh import index as whoosh_index
 
     from searchkit.dedup import fingerprint
-    from searchkit.fastwriter import Analyser, SegmentBuilder, commit_segment
-    from searchkit.schema import build_schema
+    from searchkit.index.schema import build_schema
+    from searchkit.index.writer import Analyser, SegmentBuilder, commit_segment
 
     started = time.perf_counter()
     roots = [os.fspath(r) for r in roots]
@@ -269,7 +269,7 @@ def _run(
     progress: Progress,
     workers: int | None,
 ) -> tuple[BuildReport, Path | None]:
-    from searchkit.extract import DEFAULT_MAX_BYTES
+    from searchkit.ingest.decode import DEFAULT_MAX_BYTES
 
     max_bytes = filters.max_bytes or DEFAULT_MAX_BYTES
     walk_filters = Filters(filters.include, filters.exclude, max_bytes)
@@ -471,8 +471,8 @@ class _Batch:
     @property
     def builder(self):
         if self._builder is None:
-            from searchkit.fastwriter import Analyser, SegmentBuilder
-            from searchkit.schema import build_schema
+            from searchkit.index.schema import build_schema
+            from searchkit.index.writer import Analyser, SegmentBuilder
 
             schema = build_schema()
             self._analyser = Analyser(schema, composed=COMPOSED_FIELDS)
@@ -516,9 +516,9 @@ def _write(
 ) -> None:
     from whoosh import index as whoosh_index
 
-    from searchkit.fastwriter import commit_segment
-    from searchkit.schema import build_schema
-    from searchkit.store import link_generation
+    from searchkit.index.generations import link_generation
+    from searchkit.index.schema import build_schema
+    from searchkit.index.writer import commit_segment
 
     if live is not None:
         link_generation(live, gen)

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from enum import Enum
 
-from searchkit.segment.dates import parse_date_line
+from searchkit.ingest.dates import parse_date_line
 
 
 class Kind(Enum):

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from searchkit.ingest import lines as L
+from searchkit.ingest.dates import parse_date_line
 from searchkit.models import Article, Page
-from searchkit.segment import lines as L
-from searchkit.segment.dates import parse_date_line
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*\n", re.S)
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")
@@ -106,7 +106,7 @@ def _article(title: str | None, body_lines: list[str], front: dict, source: str)
         return None
     title_derived = not title
     if title_derived:
-        from searchkit.segment import derive_title
+        from searchkit.ingest.text_dump import derive_title
 
         title = derive_title(body)
     tags = front.get("tags") or front.get("keywords") or []

@@ -4,7 +4,7 @@ In: documents as Whoosh field dicts (``documents.article_document`` and friends)
 fields analysed by ``Analyser`` — in the reader processes, for articles — into ``FieldPostings``.
 Out: a finished segment, the same files Whoosh's own writer makes (terms, postings in blocks of
 128, stored fields, columns, field lengths), which ``commit_segment`` adds to an index. Whoosh and
-``searchkit.postings`` read it as they read any segment; tests/test_fastwriter.py checks that it
+``searchkit.query.postings`` read it as they read any segment; tests/test_fastwriter.py checks that it
 holds exactly what Whoosh's ``SegmentWriter`` writes for the same documents.
 
 Why not Whoosh's writer: it runs every token through a chain of generators, puts every posting

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from searchkit.sources import Filters, Root, make_root
+from searchkit.ingest.discover import Filters, Root, make_root
 
 
 @dataclass(slots=True)

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 
+from searchkit.index.schema import parse_facet_value
 from searchkit.models import FACET_NAMES, FacetCount
-from searchkit.postings import column_values
-from searchkit.schema import parse_facet_value
+from searchkit.query.postings import column_values
 
 NO_STORY = -1
 _MICROSECONDS_A_DAY = 86_400_000_000  # Whoosh stores a datetime as microseconds since 0001-01-01

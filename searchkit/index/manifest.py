@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from searchkit.dedup import DedupItem, Fingerprint
+from searchkit.index.generations import IndexStore
 from searchkit.models import DuplicateCluster, FileRecord
-from searchkit.store import IndexStore
 
 FILES_MANIFEST_ID = "manifest:files"
 DEDUP_MANIFEST_ID = "manifest:dedup"

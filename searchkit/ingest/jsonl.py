@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from searchkit.ingest.dates import parse_date_line
 from searchkit.models import Article, Page
-from searchkit.segment.dates import parse_date_line
 
 _TEXT = ("text", "body", "content", "articleBody", "article", "maintext")
 _TITLE = ("title", "headline", "name")
@@ -61,7 +61,7 @@ def _article(record: dict[str, Any], source: str) -> Article | None:
     title = _text(_pick(record, _TITLE))
     title_derived = not title
     if title_derived:
-        from searchkit.segment import derive_title
+        from searchkit.ingest.text_dump import derive_title
 
         title = derive_title(body)
     date = _date(_pick(record, _DATE))

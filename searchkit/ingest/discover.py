@@ -182,7 +182,7 @@ def _file(
         yield SkippedFile(label, "not a regular file")
         return
     if filters.max_bytes is not None and st.st_size > filters.max_bytes:
-        from searchkit.extract import too_large
+        from searchkit.ingest.decode import too_large
 
         yield SkippedFile(label, too_large(st.st_size, filters.max_bytes))
         return

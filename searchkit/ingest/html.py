@@ -27,9 +27,9 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
+from searchkit.ingest import lines as L
+from searchkit.ingest.dates import find_date, parse_date_line
 from searchkit.models import Article, Page
-from searchkit.segment import lines as L
-from searchkit.segment.dates import find_date, parse_date_line
 
 # "trafilatura" or "own": how the main text of a one-article page is found (bench/extraction.py).
 BODY_EXTRACTOR = "trafilatura"
@@ -550,7 +550,7 @@ def _entry_article(entry: Tag, meta: PageMeta, source: str) -> Article | None:
         return None
     title_derived = not title
     if title_derived:
-        from searchkit.segment import derive_title
+        from searchkit.ingest.text_dump import derive_title
 
         title = derive_title(body)
     return Article(
@@ -601,7 +601,7 @@ def _single_article(
         return None
     title_derived = not title
     if title_derived:
-        from searchkit.segment import derive_title
+        from searchkit.ingest.text_dump import derive_title
 
         title = derive_title(body)
     summary = meta.description

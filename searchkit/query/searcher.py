@@ -30,8 +30,9 @@ from typing import Any
 from whoosh import qparser, query
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from searchkit import postings, ranking, snippets, spelling
 from searchkit.analysis import is_cjk
+from searchkit.index.generations import IndexStore
+from searchkit.index.schema import FIELD_ALIASES
 from searchkit.models import (
     FACET_NAMES,
     DuplicateRef,
@@ -41,10 +42,10 @@ from searchkit.models import (
     SearchResults,
     StoredArticle,
 )
-from searchkit.ranking import RankingParams
-from searchkit.schema import FIELD_ALIASES
-from searchkit.store import IndexStore
-from searchkit.stories import NO_STORY, StoryTable, build_table
+from searchkit.query import postings, snippets, spelling
+from searchkit.query import rank as ranking
+from searchkit.query.rank import RankingParams
+from searchkit.query.stories import NO_STORY, StoryTable, build_table
 
 MAX_QUERY_CHARS = 1000
 SORTS = ("relevance", "newest", "oldest")

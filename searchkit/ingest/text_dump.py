@@ -24,11 +24,11 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from searchkit.models import Article, Page
-from searchkit.segment import lines as L
-from searchkit.segment.dates import parse_date_line
+from searchkit.ingest import lines as L
+from searchkit.ingest.dates import parse_date_line
+from searchkit.models import Article
 
-__all__ = ["derive_title", "find_headers", "split_articles", "split_text"]
+__all__ = ["derive_title", "find_headers", "split_text"]
 
 # A "Published" marker and what may follow it on the next lines (":", "on", a date, "First published").
 _MARKER = re.compile(r"^(?:published|posted)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
@@ -68,23 +68,6 @@ class _Draft:
     site: str | None = None  # from a masthead line inside the article
     copyright_site: str | None = None
     copyright_year: int | None = None
-
-
-def split_articles(page: Page) -> list[Article]:
-    """A page's articles, read the way its format needs (HTML, Markdown, JSON Lines or text)."""
-    if page.kind == "html":
-        from searchkit.segment.html import html_articles
-
-        return html_articles(page)
-    if page.kind == "markdown":
-        from searchkit.segment.markdown import markdown_articles
-
-        return markdown_articles(page)
-    if page.kind == "jsonl":
-        from searchkit.segment.jsonl import jsonl_articles
-
-        return jsonl_articles(page)
-    return split_text(page.text, page.source.relpath)
 
 
 def split_text(text: str, source: str) -> list[Article]:

@@ -1,7 +1,7 @@
 """Stage 5a — an article (or a source file's record) -> the Whoosh document that stores it.
 
 In: an ``Article``, its dedup ``Fingerprint`` and its ``DuplicateCluster``; or a ``FileRecord``.
-Out: the field dict the index writer takes (schema in ``searchkit.schema``), and back again
+Out: the field dict the index writer takes (schema in ``searchkit.index.schema``), and back again
 (``article_from_stored``) when a stored article has to be re-written because its cluster changed.
 
 An article's fields come in two parts: ``article_fields`` depend on the article alone, so the
@@ -15,8 +15,8 @@ import datetime as dt
 from typing import Any
 
 from searchkit.dedup import Fingerprint
+from searchkit.index.schema import facet_value
 from searchkit.models import Article, DuplicateCluster, FileRecord
-from searchkit.schema import facet_value
 
 # Fields whose value is other fields' values joined by newlines (``fastwriter.Analyser`` reuses
 # their words instead of finding them again).

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from searchkit.dedup import Fingerprint, fingerprint
-from searchkit.extract import DEFAULT_MAX_BYTES, ExtractionError, page_from_bytes, read_bytes
+from searchkit.ingest.decode import DEFAULT_MAX_BYTES, ExtractionError, page_from_bytes, read_bytes
+from searchkit.ingest.split import split_articles
 from searchkit.models import Article, FileRecord, SkippedFile, SourceFile
-from searchkit.segment import split_articles
 
 if TYPE_CHECKING:
-    from searchkit.fastwriter import Analyser, DocPostings
+    from searchkit.index.writer import Analyser, DocPostings
 
 # Below this many files a pool costs more to start than it saves.
 _POOL_MIN_FILES = 16
@@ -99,7 +99,7 @@ def process_file(
     )
     result = FileResult(source, record, articles, [fingerprint(a.body) for a in articles])
     if analyse:
-        from searchkit.documents import article_fields
+        from searchkit.index.documents import article_fields
 
         analyser = _analyser()
         result.postings = [analyser(article_fields(a)) for a in articles]
@@ -113,9 +113,9 @@ def _analyser() -> Analyser:
     """This process's analyser for searchkit's schema (made once; forked workers inherit it)."""
     global _ANALYSER
     if _ANALYSER is None:
-        from searchkit.documents import COMPOSED_FIELDS
-        from searchkit.fastwriter import Analyser
-        from searchkit.schema import build_schema
+        from searchkit.index.documents import COMPOSED_FIELDS
+        from searchkit.index.schema import build_schema
+        from searchkit.index.writer import Analyser
 
         _ANALYSER = Analyser(build_schema(), composed=COMPOSED_FIELDS)
     return _ANALYSER

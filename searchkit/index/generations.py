@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from searchkit.schema import SCHEMA_VERSION
+from searchkit.index.schema import SCHEMA_VERSION
 
 DEFAULT_INDEX = "index"
 META_FILE = "searchkit.json"

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from whoosh import query, scoring
 
+from searchkit.index.schema import FIELD_BOOSTS
 from searchkit.models import ScorePart
-from searchkit.schema import FIELD_BOOSTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +152,7 @@ class BulkScorer:
 
     def lengths(self, fieldname: str) -> list[int]:
         if fieldname not in self._lengths:
-            from searchkit import postings
+            from searchkit.query import postings
 
             self._lengths[fieldname] = postings.lengths(self.searcher.reader(), fieldname)
         return self._lengths[fieldname]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from searchkit.ingest.discover import kind_of
 from searchkit.models import Page, SkippedFile, SourceFile
-from searchkit.sources import kind_of
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # Magic numbers of common binary formats that happen to carry a text extension.

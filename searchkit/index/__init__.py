@@ -1,0 +1,1 @@
+"""Index: articles -> a published Whoosh generation (schema, segment writer, generations, manifest)."""

@@ -1,0 +1,1 @@
+"""Ingest: files on disk -> decoded pages -> articles (discover, decode, read in parallel, split)."""

@@ -1,0 +1,1 @@
+"""Query: a query string -> ranked, de-duplicated results (parse, match, rank, facets, snippets)."""
