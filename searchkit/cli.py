@@ -20,6 +20,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from searchkit.index.generations import IndexStore, StoreError
+from searchkit.library import Index
 from searchkit.web.server import DEFAULT_HOST, DEFAULT_PORT
 
 DEFAULT_CORPUS = "seeds"
@@ -79,13 +80,14 @@ def _store(index: Path | None) -> IndexStore:
     return IndexStore(index)
 
 
-def _open_searcher(store: IndexStore):
-    from searchkit.query.searcher import Searcher
-
+def _open_index(store: IndexStore) -> Index:
+    """The library's ``Index`` over ``store``, opened now so that a missing index is one line."""
+    ix = Index(store)
     try:
-        return Searcher(store)
+        ix.searcher  # noqa: B018 - opening is what is being checked
     except StoreError as exc:
         fail(str(exc))
+    return ix
 
 
 def ensure_default_index(store: IndexStore, explicit: bool) -> None:
@@ -112,12 +114,11 @@ def ensure_default_index(store: IndexStore, explicit: bool) -> None:
             reason = "seeds/ changed since the last build"
     if reason is None:
         return
-    from searchkit.index.build import Progress, update_index
+    from searchkit.index.build import Progress
 
     note(f"{reason}; indexing {DEFAULT_CORPUS}/ into {store.path}/ …")
-    report = update_index(
+    report = Index(store).update(
         [seeds],
-        store,
         rebuild=not store.is_current_schema(),
         progress=Progress(on_wait=lambda pid: note("waiting for another indexer…")),
     )
@@ -202,7 +203,7 @@ def index_cmd(
     ] = False,
 ) -> None:
     """Add PATHS to the index, or bring it up to date: only new and changed files are read."""
-    from searchkit.index.build import Progress, update_index
+    from searchkit.index.build import Progress
     from searchkit.ingest.discover import Filters
     from searchkit.progress import ProgressBar, summary_text
 
@@ -227,9 +228,8 @@ def index_cmd(
     progress = bar.callbacks(on_wait=waiting) if bar else Progress(on_wait=waiting)
     try:
         with bar or contextlib.nullcontext():
-            report = update_index(
+            report = Index(store).update(
                 paths or [],
-                store,
                 rebuild=rebuild,
                 filters=filters,
                 wait=not no_wait,
@@ -304,27 +304,26 @@ def search_cmd(
     index: IndexOpt = None,
 ) -> None:
     """Search the index; copies of one story show once."""
-    from searchkit.query.searcher import Filters, QueryError
+    from searchkit.query.searcher import QueryError
     from searchkit.render import Style, results_json, results_text
 
-    filters = Filters(
-        authors=author or [],
-        site=site,
-        category=category,
-        year=year,
-        since=_parse_day(since, "--since", end=False),
-        until=_parse_day(until, "--until", end=True),
-    )
+    since_day = _parse_day(since, "--since", end=False)
+    until_day = _parse_day(until, "--until", end=True)
     store = _store(index)
     try:
         ensure_default_index(store, explicit=index is not None)
     except StoreError as exc:
         fail(str(exc))
-    searcher = _open_searcher(store)
+    ix = _open_index(store)
     try:
-        results = searcher.search(
+        results = ix.search(
             query,
-            filters=filters,
+            author=author or [],
+            site=site,
+            category=category,
+            year=year,
+            since=since_day,
+            until=until_day,
             page=page,
             limit=limit,
             sort=sort.value,
@@ -334,7 +333,7 @@ def search_cmd(
     except QueryError as exc:
         fail(str(exc), code=2)
     finally:
-        searcher.close()
+        ix.close()
     if as_json:
         emit_json(results_json(results))
     else:
@@ -342,12 +341,12 @@ def search_cmd(
         typer.echo(results_text(results, style, facets=facets), color=style.enabled)
 
 
-def _article_or_fail(searcher, article_id: str):
+def _article_or_fail(ix: Index, article_id: str):
     """The article with this id (or unique id prefix); a one-line error when there is none."""
     from searchkit.query.searcher import ArticleNotFound
 
     try:
-        return searcher.article(article_id)
+        return ix.article(article_id)
     except ArticleNotFound as exc:
         fail(str(exc))
 
@@ -365,9 +364,9 @@ def similar_cmd(
     """Articles most like article ID (more like this); its own copies are left out."""
     from searchkit.render import Style, similar_json, similar_text
 
-    with _open_searcher(_store(index)) as searcher:
-        article = _article_or_fail(searcher, article_id)
-        hits = searcher.similar(article.id, limit=limit)
+    with _open_index(_store(index)) as ix:
+        article = _article_or_fail(ix, article_id)
+        hits = ix.similar(article.id, limit=limit)
     if as_json:
         emit_json(similar_json(article.id, hits))
     else:
@@ -385,8 +384,8 @@ def show_cmd(
     """Print one article: its metadata, cleaned text and other copies."""
     from searchkit.render import Style, article_json, article_text
 
-    with _open_searcher(_store(index)) as searcher:
-        article = _article_or_fail(searcher, article_id)
+    with _open_index(_store(index)) as ix:
+        article = _article_or_fail(ix, article_id)
     if as_json:
         emit_json(article_json(article))
     else:
@@ -403,8 +402,8 @@ def dups_cmd(
     """List stories saved more than once, with the source of every copy."""
     from searchkit.render import Style, clusters_json, clusters_text
 
-    with _open_searcher(_store(index)) as searcher:
-        clusters = searcher.duplicate_clusters()
+    with _open_index(_store(index)) as ix:
+        clusters = ix.duplicates()
     if as_json:
         emit_json(clusters_json(clusters))
     else:
@@ -417,9 +416,9 @@ def stats_cmd(as_json: JsonOpt = False, index: IndexOpt = None) -> None:
     """Counts of articles, duplicates, sources and skipped files."""
     from searchkit.render import stats_text
 
-    with _open_searcher(_store(index)) as searcher:
+    with _open_index(_store(index)) as ix:
         try:
-            stats = searcher.stats()
+            stats = ix.stats()
         except StoreError as exc:
             fail(str(exc))
     if as_json:
@@ -500,15 +499,15 @@ def eval_cmd(
         if collection is not None:
             loaded, scores = evaluate.evaluate_collection(collection, peers=peers)
             name = f"{loaded.name} ({len(loaded.documents)} documents)"
-        else:
+        elif judged is not None:
             queries = evaluate.load_judged(judged)
             store = _store(index)
             try:
                 ensure_default_index(store, explicit=index is not None)
             except StoreError as exc:
                 fail(str(exc))
-            with _open_searcher(store) as searcher:
-                scores = [evaluate.evaluate_judged(searcher, queries)]
+            with _open_index(store) as ix:
+                scores = [evaluate.evaluate_judged(ix.searcher, queries)]
             name = f"{judged.name} over {store.path}/"
     except evaluate.EvalError as exc:
         fail(str(exc))

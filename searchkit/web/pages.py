@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -93,7 +94,7 @@ def _render(request: Request, name: str, context: dict, status: int = 200) -> Re
 
 def _search(request: Request, params: SearchParams, status: int = 200, **context) -> Response:
     """Render search.html; every name it uses has a value (the templates use StrictUndefined)."""
-    defaults = {
+    defaults: dict[str, Any] = {
         "error": None,
         "results": None,
         "stats": None,
@@ -200,6 +201,7 @@ def facets(results: SearchResults, params: SearchParams) -> list[Facet]:
             counts.sort(key=lambda c: c.value, reverse=True)  # years read best in order
         for count in counts:
             active = _is_active(params, name, count.value)
+            change: dict[str, Any]
             if name == "author":
                 change = {"authors": [] if active else [count.value]}
             elif name == "year":

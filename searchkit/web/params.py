@@ -82,7 +82,8 @@ class SearchParams:
         pairs: list[tuple[str, str]] = []
         if values["q"]:
             pairs.append(("q", str(values["q"])))
-        for author in values["authors"] or []:  # type: ignore[union-attr]
+        authors = values["authors"]
+        for author in authors if isinstance(authors, list) else []:
             pairs.append(("author", author))
         for name in ("site", "category", "year", "since", "until"):
             if values[name]:

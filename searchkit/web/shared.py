@@ -1,4 +1,4 @@
-"""One ``Searcher`` per server process, shared by every request and kept up to date with the index.
+"""One open ``Index`` (the public API) per server process, shared by every request and kept up to date with the index.
 
 Opening a Whoosh index costs far more than a query, so a worker opens it once. Before each use it
 asks the searcher to ``refresh()``: that re-opens only when a newer index was published (a
@@ -17,39 +17,41 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from searchkit.index.generations import IndexStore
-from searchkit.query.searcher import Searcher
+from searchkit.library import Index
 
 
 class SharedSearcher:
     def __init__(self, store: IndexStore) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._searcher: Searcher | None = None
+        self._index: Index | None = None
 
     @contextmanager
-    def use(self) -> Iterator[Searcher]:
-        """The searcher, refreshed to the live index, held for this block only.
+    def use(self) -> Iterator[Index]:
+        """The open index, refreshed to the live generation, held for this block only.
 
         Raises ``StoreError`` when there is no usable index (the caller answers 503).
         """
         with self._lock:
-            if self._searcher is None:
-                self._searcher = Searcher(self.store)
+            if self._index is None:
+                index = Index(self.store)
+                index.searcher  # noqa: B018 - opens now, so a missing index is reported here
+                self._index = index
             else:
                 try:
-                    self._searcher.refresh()
+                    self._index.searcher  # noqa: B018 - the property refreshes
                 except Exception:
                     # The index went away or broke under us: drop the searcher, so the next
                     # request opens afresh (and reports the problem) instead of reusing it.
                     self._close()
                     raise
-            yield self._searcher
+            yield self._index
 
     def close(self) -> None:
         with self._lock:
             self._close()
 
     def _close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        if self._index is not None:
+            self._index.close()
+            self._index = None

@@ -1,0 +1,183 @@
+"""The public Python API: open an index, search it, read its articles, bring it up to date.
+
+In: an index folder (``index/`` by default, or ``SEARCHKIT_INDEX``) and the paths of saved pages.
+Out: the records of ``searchkit.models`` (``SearchResults``, ``Hit``, ``StoredArticle``) and the
+``BuildReport`` of an indexing run. The CLI, the web app, ``searchkit eval`` and bench/ call this
+layer, so a notebook gets exactly what ``search --json`` shows::
+
+    import searchkit
+    ix = searchkit.open("index/")
+    results = ix.search("social credit", limit=5, site="Whatsonweibo", sort="newest")
+    ix.article(results.hits[0].id).title
+
+Why a class around ``Searcher`` rather than the searcher itself: ``Searcher`` takes its filters as
+one ``ResultFilters`` record and knows nothing of indexing; a user wants plain keyword arguments
+(``site=``, ``since="2019-01-01"``) and one object that can also re-index. Opening is lazy — no
+Whoosh file is read until the first search — so ``searchkit.open`` on a folder that has no index
+yet fails only when it is used, with ``IndexMissing`` and a one-line message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from searchkit.index.generations import IndexStore
+
+if TYPE_CHECKING:
+    from searchkit.index.build import BuildReport, Progress
+    from searchkit.ingest.discover import Filters as FileFilters
+    from searchkit.models import Hit, SearchResults, StoredArticle
+    from searchkit.query.searcher import Searcher
+
+__all__ = ["Index", "open", "update_index"]
+
+PathLike = str | os.PathLike[str]
+
+
+class Index:
+    """An index folder, opened for searching (and re-indexing) on first use."""
+
+    def __init__(self, path: PathLike | IndexStore | None = None) -> None:
+        self.store = path if isinstance(path, IndexStore) else IndexStore(path)
+        self._searcher: Searcher | None = None
+
+    @property
+    def path(self) -> str:
+        return str(self.store.path)
+
+    @property
+    def searcher(self) -> Searcher:
+        """The open searcher, refreshed when a newer generation has been published."""
+        if self._searcher is None:
+            from searchkit.query.searcher import Searcher
+
+            self._searcher = Searcher(self.store)
+        else:
+            self._searcher.refresh()
+        return self._searcher
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        sort: str = "relevance",
+        author: str | Iterable[str] | None = None,
+        site: str | None = None,
+        category: str | None = None,
+        year: int | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        filters: Any = None,
+        facets: bool = True,
+        explain: bool = False,
+    ) -> SearchResults:
+        """One page of ranked distinct stories (copies of a story shown once), with facets.
+
+        ``since`` / ``until`` take dates or the strings ``--since`` takes (``2019``, ``2019-03``,
+        ``2019-03-01``). A front end that has already parsed its parameters into the query
+        stage's filter record passes it as ``filters`` instead of the keywords. Raises
+        ``QueryError`` (one-line message) for a query that cannot run.
+        """
+        keywords = (author, site, category, year, since, until)
+        if filters is None:
+            filters = _filters(*keywords)
+        elif any(k is not None for k in keywords):
+            raise TypeError("give filters= or the filter keywords, not both")
+        return self.searcher.search(
+            query, filters=filters, page=page, limit=limit, sort=sort, facets=facets,
+            explain=explain,
+        )
+
+    def article(self, article_id: str) -> StoredArticle:
+        """One article by id (or an unambiguous id prefix); ``ArticleNotFound`` otherwise."""
+        return self.searcher.article(article_id)
+
+    def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
+        """The articles most like ``article_id`` (its own copies left out)."""
+        return self.searcher.similar(article_id, limit=limit)
+
+    def duplicates(self) -> list[StoredArticle]:
+        """Stories saved more than once: each shown copy, with its other copies."""
+        return self.searcher.duplicate_clusters()
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of articles, distinct stories, duplicates, sources and skipped files."""
+        return self.searcher.stats()
+
+    def update(
+        self,
+        paths: Iterable[PathLike] = (),
+        *,
+        rebuild: bool = False,
+        filters: FileFilters | None = None,
+        wait: bool = True,
+        progress: Progress | None = None,
+        workers: int | None = None,
+        default_roots: Iterable[PathLike] = (),
+    ) -> BuildReport:
+        """Index ``paths`` (or re-scan the remembered roots); searches see the result at once."""
+        from searchkit.index.build import update_index as run
+
+        return run(
+            paths, self.store, rebuild=rebuild, filters=filters, wait=wait, progress=progress,
+            workers=workers, default_roots=default_roots,
+        )
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"searchkit.Index({self.path!r})"
+
+
+def open(path: PathLike | None = None) -> Index:
+    """The index at ``path`` (default: ``SEARCHKIT_INDEX`` or ``index/``), opened lazily."""
+    return Index(path)
+
+
+def update_index(
+    paths: Iterable[PathLike] = (), index: PathLike | None = None, **options: Any
+) -> BuildReport:
+    """Index ``paths`` into the index at ``index``; the options of ``Index.update``."""
+    with Index(index) as ix:
+        return ix.update(paths, **options)
+
+
+def _filters(
+    author: str | Iterable[str] | None,
+    site: str | None,
+    category: str | None,
+    year: int | None,
+    since: str | dt.date | None,
+    until: str | dt.date | None,
+) -> Any:
+    from searchkit.ingest.dates import user_date_span
+    from searchkit.query.searcher import Filters, QueryError
+
+    def day(value: str | dt.date | None, end: bool) -> dt.date | None:
+        if value is None or isinstance(value, dt.date):
+            return value
+        try:
+            first, last = user_date_span(value)
+        except ValueError as exc:
+            raise QueryError(str(exc)) from None
+        return last if end else first
+
+    authors = [author] if isinstance(author, str) else list(author or [])
+    return Filters(
+        authors=authors, site=site, category=category, year=year, since=day(since, False),
+        until=day(until, True),
+    )
