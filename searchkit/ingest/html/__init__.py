@@ -30,6 +30,7 @@ from searchkit.ingest.html.main_text import block_text, own_main_text, trafilatu
 from searchkit.ingest.html.metadata import PageMeta, _htmldate, page_metadata, strip_site_suffix
 from searchkit.ingest.html.posts import _entry_article, find_entries
 from searchkit.ingest.html.text import _key
+from searchkit.ingest.text_dump import derive_title
 from searchkit.models import Article, Page
 
 __all__ = [
@@ -93,8 +94,6 @@ def _single_article(
         return None
     title_derived = not title
     if title_derived:
-        from searchkit.ingest.text_dump import derive_title
-
         title = derive_title(body)
     summary = meta.description
     if summary and _key(body[: len(summary) + 20]).startswith(_key(summary)[:60]):

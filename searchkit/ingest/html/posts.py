@@ -14,6 +14,7 @@ from searchkit.ingest.html.clutter import _drop_chrome
 from searchkit.ingest.html.main_text import block_text
 from searchkit.ingest.html.metadata import PageMeta, _element_authors, _element_date, _names
 from searchkit.ingest.html.text import _clean, _word_count
+from searchkit.ingest.text_dump import derive_title
 from searchkit.models import Article
 
 _ENTRY_SELECTOR = "article, .hentry, .h-entry, [itemtype*='BlogPosting'], [itemtype*='NewsArticle']"
@@ -63,8 +64,6 @@ def _entry_article(entry: Tag, meta: PageMeta, source: str) -> Article | None:
         return None
     title_derived = not title
     if title_derived:
-        from searchkit.ingest.text_dump import derive_title
-
         title = derive_title(body)
     return Article(
         source=source,
