@@ -61,11 +61,11 @@ def html_articles(page: Page, *, body_extractor: str | None = None) -> list[Arti
     _drop_chrome(soup)
     entries = find_entries(soup)
     if len(entries) > 1:
-        articles = [_entry_article(e, meta, page.source.relpath) for e in entries]
-        articles = [a for a in articles if a is not None]
+        found = [_entry_article(e, meta, page.source.relpath) for e in entries]
+        articles = [a for a in found if a is not None]
     else:
-        article = _single_article(page.text, soup, meta, page.source.relpath, body_extractor)
-        articles = [article] if article is not None else []
+        single = _single_article(page.text, soup, meta, page.source.relpath, body_extractor)
+        articles = [single] if single is not None else []
     for position, article in enumerate(articles, start=1):
         article.position = position
     return articles

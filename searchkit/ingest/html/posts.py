@@ -88,4 +88,5 @@ def _entry_url(entry: Tag, heading: Tag | None) -> str | None:
         link = heading.find("a", href=True)
     if link is None:
         link = entry.find("a", rel="bookmark", href=True)
-    return link.get("href") if isinstance(link, Tag) else None
+    href = link.get("href") if isinstance(link, Tag) else None
+    return href if isinstance(href, str) else None  # bs4 types href as possibly multi-valued
