@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from searchkit.analysis import CJK_RANGES
 from searchkit.models import Article, DuplicateCluster, DuplicateRef
 
 NUM_PERM = 128
@@ -38,8 +39,9 @@ _B = _rng.randint(0, 1 << 32, size=NUM_PERM, dtype=np.uint64)
 _B_COLUMN = _B[:, None]
 _SHIFT61 = np.uint64(61)
 _SHINGLE_MIX = np.array([0x9E3779B1 * (i + 1) for i in range(SHINGLE)], dtype=np.uint64)
-# Words, or single CJK characters (Chinese text has no spaces to split on).
-_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+", re.UNICODE)
+# Words, or single CJK characters (CJK text has no spaces to split on). CJK is the range analysis
+# uses for search (Hangul included), so both stages agree on what a CJK character is.
+_TOKEN = re.compile(f"[{CJK_RANGES}]|[^\\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,7 +95,8 @@ class DuplicateRef:
 
     id: str
     source: str
-    similarity: float = 1.0  # estimated Jaccard similarity to the canonical copy
+    # estimated containment (share of the shorter copy's shingles in the other), not Jaccard
+    similarity: float = 1.0
 
 
 @dataclass(slots=True)

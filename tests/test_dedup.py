@@ -157,3 +157,13 @@ def test_a_page_holding_two_stories_does_not_merge_them(seed_articles):
     clusters = clusters_of([x, y, both])
     by_canonical = {c.canonical: [d.id for d in c.duplicates] for c in clusters}
     assert by_canonical == {x.id: [both.id], y.id: []}
+
+
+def test_korean_is_tokenised_as_cjk_like_analysis():
+    # Hangul is CJK to analysis (searched as bigrams); dedup must not keep whole Korean words.
+    from searchkit.analysis import is_cjk
+    from searchkit.dedup import tokens
+
+    found = tokens("서울 날씨 맑음 and rain")
+    assert found == ["서", "울", "날", "씨", "맑", "음", "and", "rain"]
+    assert all(is_cjk(t) for t in found[:6])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from searchkit.ingest.discover import kind_of
+from searchkit.ingest.discover import kind_of, too_large
 from searchkit.models import Page, SkippedFile, SourceFile
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -63,10 +63,6 @@ def page_from_bytes(source: SourceFile, data: bytes, *, digest: str | None = Non
     text, encoding = decode(data, html=kind == "html")
     digest = digest or hashlib.sha256(data).hexdigest()
     return Page(source=source, text=text, kind=kind, encoding=encoding, digest=digest)
-
-
-def too_large(size: int, cap: int) -> str:
-    return f"larger than the size cap ({_mb(size)} > {_mb(cap)})"
 
 
 def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
@@ -170,11 +166,3 @@ def _mostly_latin(text: str) -> bool:
     letters = [ch for ch in text if ch.isalpha() and ord(ch) > 127]
     latin = sum(1 for ch in letters if 0xC0 <= ord(ch) <= 0x24F)
     return not letters or latin * 2 > len(letters)
-
-
-def _mb(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / 1024 / 1024:.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n} bytes"

@@ -182,11 +182,21 @@ def _file(
         yield SkippedFile(label, "not a regular file")
         return
     if filters.max_bytes is not None and st.st_size > filters.max_bytes:
-        from searchkit.ingest.decode import too_large
-
         yield SkippedFile(label, too_large(st.st_size, filters.max_bytes))
         return
     yield SourceFile(path=path, relpath=label, size=st.st_size, mtime=st.st_mtime)
+
+
+def too_large(size: int, cap: int) -> str:
+    return f"larger than the size cap ({_mb(size)} > {_mb(cap)})"
+
+
+def _mb(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} bytes"
 
 
 def _missing(exc: OSError) -> str:

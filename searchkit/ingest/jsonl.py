@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from searchkit.ingest.dates import parse_date_line
+from searchkit.ingest.text_dump import derive_title
 from searchkit.models import Article, Page
 
 _TEXT = ("text", "body", "content", "articleBody", "article", "maintext")
@@ -61,8 +62,6 @@ def _article(record: dict[str, Any], source: str) -> Article | None:
     title = _text(_pick(record, _TITLE))
     title_derived = not title
     if title_derived:
-        from searchkit.ingest.text_dump import derive_title
-
         title = derive_title(body)
     date = _date(_pick(record, _DATE))
     return Article(

@@ -13,6 +13,7 @@ import re
 
 from searchkit.ingest import lines as L
 from searchkit.ingest.dates import parse_date_line
+from searchkit.ingest.text_dump import derive_title
 from searchkit.models import Article, Page
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*\n", re.S)
@@ -106,8 +107,6 @@ def _article(title: str | None, body_lines: list[str], front: dict, source: str)
         return None
     title_derived = not title
     if title_derived:
-        from searchkit.ingest.text_dump import derive_title
-
         title = derive_title(body)
     tags = front.get("tags") or front.get("keywords") or []
     return Article(

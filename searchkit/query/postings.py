@@ -6,7 +6,7 @@ Whoosh walks a posting list one document at a time through Python method calls (
 ``id``, ``score``), and decodes each block's ids with a Python generator; reading the list whole
 takes the block's pickled arrays as they are and un-delta-encodes them with ``itertools.accumulate``,
 in C. Search uses this to find every match (set operations) and to score bare-word queries in bulk
-(``ranking.score_terms``); both are several times faster than Whoosh's matchers at 100k articles
+(``ranking.BulkScorer``); both are several times faster than Whoosh's matchers at 100k articles
 (docs/benchmarks.md). Only Whoosh's own codec (W3) is read this way; anything else goes through
 Whoosh's matcher API.
 """

@@ -1,0 +1,116 @@
+"""HTML pages -> ``list[Article]``: the main text without page chrome, and the page's own metadata.
+
+Steps:
+1. Parse with BeautifulSoup (lxml's parser: faster than html.parser, see docs/benchmarks.md).
+2. ``page_metadata``: title, authors, date, site, canonical URL, language, description, section and
+   tags, from the places pages state them — Open Graph / article:* meta tags, JSON-LD, microdata,
+   ``<time datetime>``, ``rel=author`` links and byline text.
+3. ``find_entries``: a page that lists several posts (an archive or tag page: repeated ``<article>``
+   or ``.hentry`` blocks of similar weight) yields one article per post, each with its own title,
+   byline and date. A page with one main article and small teasers yields the main one.
+4. The main text of a one-article page comes from trafilatura (``BODY_EXTRACTOR``), which measured
+   better than our own container scoring (``own_main_text``, kept as the fallback when trafilatura
+   finds nothing); see bench/extraction.py and docs/benchmarks.md.
+
+Deeply nested or broken markup never raises out of here except as ``RecursionError``, which the
+pipeline turns into a counted skip.
+
+Modules: ``metadata`` (step 2), ``posts`` (step 3), ``clutter`` (chrome removal before 3 and 4),
+``main_text`` (step 4), ``text`` (shared helpers). This module ties them together; it reads
+``BODY_EXTRACTOR`` at call time, so setting ``searchkit.ingest.html.BODY_EXTRACTOR`` switches
+the extractor.
+"""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+from searchkit.ingest.html.clutter import _drop_chrome, _strip_invisible
+from searchkit.ingest.html.main_text import block_text, own_main_text, trafilatura_main_text
+from searchkit.ingest.html.metadata import PageMeta, _htmldate, page_metadata, strip_site_suffix
+from searchkit.ingest.html.posts import _entry_article, find_entries
+from searchkit.ingest.html.text import _key
+from searchkit.ingest.text_dump import derive_title
+from searchkit.models import Article, Page
+
+__all__ = [
+    "BODY_EXTRACTOR",
+    "PARSER",
+    "PageMeta",
+    "block_text",
+    "find_entries",
+    "html_articles",
+    "own_main_text",
+    "page_metadata",
+    "parse",
+    "strip_site_suffix",
+    "trafilatura_main_text",
+]
+
+# "trafilatura" or "own": how the main text of a one-article page is found (bench/extraction.py).
+BODY_EXTRACTOR = "trafilatura"
+PARSER = "lxml"
+
+
+def html_articles(page: Page, *, body_extractor: str | None = None) -> list[Article]:
+    soup = parse(page.text)
+    meta = page_metadata(soup)
+    if meta.date is None:
+        meta.date = _htmldate(page.text)
+    _strip_invisible(soup)
+    _drop_chrome(soup)
+    entries = find_entries(soup)
+    if len(entries) > 1:
+        found = [_entry_article(e, meta, page.source.relpath) for e in entries]
+        articles = [a for a in found if a is not None]
+    else:
+        single = _single_article(page.text, soup, meta, page.source.relpath, body_extractor)
+        articles = [single] if single is not None else []
+    for position, article in enumerate(articles, start=1):
+        article.position = position
+    return articles
+
+
+def parse(html: str, parser: str | None = None) -> BeautifulSoup:
+    return BeautifulSoup(html, parser or PARSER)
+
+
+def _single_article(
+    html: str, soup: BeautifulSoup, meta: PageMeta, source: str, body_extractor: str | None
+) -> Article | None:
+    extractor = body_extractor or BODY_EXTRACTOR
+    body = ""
+    if extractor == "trafilatura":
+        body = trafilatura_main_text(html)
+    if not body:
+        body = own_main_text(soup)
+    title = meta.title
+    if title and body:
+        # Extractors often keep the headline as the first line of the text.
+        first, _, rest = body.partition("\n\n")
+        if _key(first) == _key(title):
+            body = rest
+    if not body:
+        return None
+    title_derived = not title
+    if title_derived:
+        title = derive_title(body)
+    summary = meta.description
+    if summary and _key(body[: len(summary) + 20]).startswith(_key(summary)[:60]):
+        summary = None  # a description that only repeats the first sentence adds nothing
+    return Article(
+        source=source,
+        position=0,
+        title=title or "",
+        body=body,
+        title_derived=title_derived,
+        summary=summary,
+        authors=list(meta.authors),
+        date=meta.date,
+        year=meta.date.year if meta.date else None,
+        site=meta.site,
+        category=meta.section,
+        tags=list(meta.tags),
+        url=meta.url,
+        lang=meta.lang,
+    )
