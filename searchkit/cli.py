@@ -204,14 +204,14 @@ def index_cmd(
 ) -> None:
     """Add PATHS to the index, or bring it up to date: only new and changed files are read."""
     from searchkit.index.build import Progress
-    from searchkit.ingest.discover import Filters
+    from searchkit.ingest.discover import FileFilters
     from searchkit.progress import ProgressBar, summary_text
 
     store = _store(index)
     filters = None
     if include is not None or exclude is not None or max_size is not None:
         remembered = _remembered_options(store)
-        filters = Filters(
+        filters = FileFilters(
             include=tuple(include if include is not None else remembered.get("include") or ()),
             exclude=tuple(exclude if exclude is not None else remembered.get("exclude") or ()),
             max_bytes=_parse_size(max_size)

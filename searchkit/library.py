@@ -28,7 +28,7 @@ from searchkit.index.generations import IndexStore
 
 if TYPE_CHECKING:
     from searchkit.index.build import BuildReport, Progress
-    from searchkit.ingest.discover import Filters as FileFilters
+    from searchkit.ingest.discover import FileFilters
     from searchkit.models import Hit, SearchResults, StoredArticle
     from searchkit.query.searcher import Searcher
 
@@ -165,7 +165,7 @@ def _filters(
     until: str | dt.date | None,
 ) -> Any:
     from searchkit.ingest.dates import user_date_span
-    from searchkit.query.searcher import Filters, QueryError
+    from searchkit.query.searcher import QueryError, ResultFilters
 
     def day(value: str | dt.date | None, end: bool) -> dt.date | None:
         if value is None or isinstance(value, dt.date):
@@ -177,7 +177,7 @@ def _filters(
         return last if end else first
 
     authors = [author] if isinstance(author, str) else list(author or [])
-    return Filters(
+    return ResultFilters(
         authors=authors, site=site, category=category, year=year, since=day(since, False),
         until=day(until, True),
     )

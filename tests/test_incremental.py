@@ -10,7 +10,7 @@ from whoosh import query
 
 from searchkit.index.build import build_index, update_index
 from searchkit.index.generations import IndexStore, StoreError
-from searchkit.ingest.discover import Filters
+from searchkit.ingest.discover import FileFilters
 from searchkit.query.searcher import Searcher
 
 F000 = "000_8c6565e280eec17d.txt"
@@ -187,7 +187,7 @@ def test_a_missing_root_keeps_its_articles(indexed, tmp_path):
 
 def test_exclude_globs_are_remembered_and_remove_what_they_exclude(indexed):
     _, store = indexed
-    report = update_index([], store, filters=Filters(exclude=("003_*",)))
+    report = update_index([], store, filters=FileFilters(exclude=("003_*",)))
     assert report.files_removed == 1 and report.articles == 18
     # the next plain run keeps the option: 003 stays out
     again = update_index([], store)

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from searchkit.cli import app, search_app
-from searchkit.query.searcher import Filters, QueryError
+from searchkit.query.searcher import QueryError, ResultFilters
 from searchkit.query.snippets import Highlight, make_snippet, to_html, to_plain
 
 OPEN_SESAME = "Open Sesame: Social Credit in China as Gate to Punitive Measures and Personal Perks"
@@ -128,14 +128,14 @@ def test_facets_count_distinct_stories(searcher):
 
 
 def test_facet_counts_follow_the_query_and_the_other_filters(searcher):
-    results = searcher.search("sesame", filters=Filters(authors=["Manya Koetse"]))
+    results = searcher.search("sesame", filters=ResultFilters(authors=["Manya Koetse"]))
     assert results.total == 3
     assert counts(results, "author") == {
         "Manya Koetse": 3,
         "Gabi Verberg": 1,
     }  # not narrowed by itself
     assert counts(results, "year") == {"2018": 3}  # narrowed by the author filter
-    site_filtered = searcher.search("china", filters=Filters(site="Whatsonweibo"))
+    site_filtered = searcher.search("china", filters=ResultFilters(site="Whatsonweibo"))
     assert site_filtered.total == 8
     assert len(counts(site_filtered, "site")) == 3  # every site still offered
     assert sum(counts(site_filtered, "year").values()) == 8
@@ -144,11 +144,11 @@ def test_facet_counts_follow_the_query_and_the_other_filters(searcher):
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        (Filters(year=2021), {RED_PACKET, CLUBHOUSE}),
-        (Filters(year=2021, authors=["manya koetse"]), {CLUBHOUSE}),
-        (Filters(site="the new york times"), {"How China Walled Off the Internet"}),
+        (ResultFilters(year=2021), {RED_PACKET, CLUBHOUSE}),
+        (ResultFilters(year=2021, authors=["manya koetse"]), {CLUBHOUSE}),
+        (ResultFilters(site="the new york times"), {"How China Walled Off the Internet"}),
         (
-            Filters(category="china digital", year=2019),
+            ResultFilters(category="china digital", year=2019),
             {
                 "Weibo’s Digital Graveyard: Remembering the Dead on Chinese Social Media",
                 "Mimeng and ‘Self-Media’ under Attack for Promoting Fake News Stories to Chinese Readers",
@@ -163,10 +163,10 @@ def test_filters_by_facet_values_combine(searcher, filters, expected):
 def test_a_facet_value_filters_to_exactly_its_count(searcher):
     results = searcher.search("social media")
     for facet, make in (
-        ("site", lambda v: Filters(site=v)),
-        ("author", lambda v: Filters(authors=[v])),
-        ("year", lambda v: Filters(year=int(v))),
-        ("category", lambda v: Filters(category=v)),
+        ("site", lambda v: ResultFilters(site=v)),
+        ("author", lambda v: ResultFilters(authors=[v])),
+        ("year", lambda v: ResultFilters(year=int(v))),
+        ("category", lambda v: ResultFilters(category=v)),
     ):
         for count in results.facets[facet]:
             narrowed = searcher.search("social media", filters=make(count.value), facets=False)
@@ -198,7 +198,7 @@ def test_date_sort_pages_and_filters(searcher):
     pages = [searcher.search("china", sort="oldest", limit=7, page=p) for p in (1, 2, 3)]
     ids = [h.id for r in pages for h in r.hits]
     assert len(ids) == len(set(ids)) == 20
-    dated = searcher.search("china", sort="newest", filters=Filters(year=2019), limit=50)
+    dated = searcher.search("china", sort="newest", filters=ResultFilters(year=2019), limit=50)
     assert len(dated.hits) == 6 and all(h.score > 0 for h in dated.hits)
 
 

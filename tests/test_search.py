@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from searchkit.query.searcher import ArticleNotFound, Filters, QueryError
+from searchkit.query.searcher import ArticleNotFound, QueryError, ResultFilters
 from searchkit.query.snippets import to_html, to_plain
 
 OPEN_SESAME = "Open Sesame: Social Credit in China as Gate to Punitive Measures and Personal Perks"
@@ -130,16 +130,16 @@ def test_query_syntax(searcher, q, expected):
 
 
 def test_filters_author_site_and_dates(searcher):
-    by_author = searcher.search("china", filters=Filters(authors=["Manya Koetse"]), limit=50)
+    by_author = searcher.search("china", filters=ResultFilters(authors=["Manya Koetse"]), limit=50)
     assert by_author.total == 5  # Open Sesame's two copies count once
     assert all("Manya Koetse" in h.authors for h in by_author.hits)
-    by_surname = searcher.search("china", filters=Filters(authors=["koetse"]), limit=50)
+    by_surname = searcher.search("china", filters=ResultFilters(authors=["koetse"]), limit=50)
     assert {h.id for h in by_surname.hits} == {h.id for h in by_author.hits}
 
-    scmp = searcher.search("internet", filters=Filters(site="south china morning post"))
+    scmp = searcher.search("internet", filters=ResultFilters(site="south china morning post"))
     assert [h.site for h in scmp.hits] == ["South China Morning Post"]
 
-    window = Filters(since=dt.date(2019, 1, 1), until=dt.date(2019, 1, 31))
+    window = ResultFilters(since=dt.date(2019, 1, 1), until=dt.date(2019, 1, 31))
     january = searcher.search("china", filters=window, limit=50)
     assert {h.title for h in january.hits} == {
         "What’s Worse Than Facebook? What China does with social media…",
@@ -148,14 +148,14 @@ def test_filters_author_site_and_dates(searcher):
 
 
 def test_date_filter_admits_articles_known_only_by_their_copyright_year(searcher):
-    year_2021 = Filters(since=dt.date(2021, 1, 1), until=dt.date(2021, 12, 31))
+    year_2021 = ResultFilters(since=dt.date(2021, 1, 1), until=dt.date(2021, 12, 31))
     titles = {h.title for h in searcher.search("china", filters=year_2021, limit=50).hits}
     assert titles == {
         "From Red Packet to Virtual Hongbao: Lucky Envelopes in China’s Digital Era",
         "Conversations Behind the Wall: Clubhouse App Now Blocked in China",
     }
     # ...but not into a narrower window, which their year may or may not fall in
-    half = Filters(since=dt.date(2021, 6, 1))
+    half = ResultFilters(since=dt.date(2021, 6, 1))
     assert searcher.search("clubhouse", filters=half).total == 0
 
 

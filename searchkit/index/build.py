@@ -59,7 +59,7 @@ from searchkit.index.manifest import (
     state_key,
 )
 from searchkit.index.roots import RootPlan, filters_from, plan_roots
-from searchkit.ingest.discover import Filters, discover
+from searchkit.ingest.discover import FileFilters, discover
 from searchkit.ingest.parallel import FileResult, default_workers, read_files
 from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile, SourceFile
 
@@ -158,7 +158,7 @@ def update_index(
     store: IndexStore | None = None,
     *,
     rebuild: bool = False,
-    filters: Filters | None = None,
+    filters: FileFilters | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     wait: bool = True,
     progress: Progress | None = None,
@@ -264,7 +264,7 @@ def _run(
     live: Path | None,
     stored: Stored,
     plan: RootPlan,
-    filters: Filters,
+    filters: FileFilters,
     threshold: float,
     progress: Progress,
     workers: int | None,
@@ -272,7 +272,7 @@ def _run(
     from searchkit.ingest.decode import DEFAULT_MAX_BYTES
 
     max_bytes = filters.max_bytes or DEFAULT_MAX_BYTES
-    walk_filters = Filters(filters.include, filters.exclude, max_bytes)
+    walk_filters = FileFilters(filters.include, filters.exclude, max_bytes)
     # --- discover and compare with the manifest
     found: list[SourceFile] = []
     skipped: list[SkippedFile] = []
@@ -581,7 +581,7 @@ def _write(
 
 
 def _meta_changed(
-    old_meta: dict[str, Any], plan: RootPlan, filters: Filters, report: BuildReport
+    old_meta: dict[str, Any], plan: RootPlan, filters: FileFilters, report: BuildReport
 ) -> bool:
     new = _meta(plan, filters, DEFAULT_THRESHOLD, report)
     keys = ("root_labels", "options", "skipped")
@@ -589,7 +589,7 @@ def _meta_changed(
 
 
 def _meta(
-    plan: RootPlan, filters: Filters, threshold: float, report: BuildReport
+    plan: RootPlan, filters: FileFilters, threshold: float, report: BuildReport
 ) -> dict[str, Any]:
     summary = report.as_dict()
     return {

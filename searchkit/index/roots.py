@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from searchkit.ingest.discover import Filters, Root, make_root
+from searchkit.ingest.discover import FileFilters, Root, make_root
 
 
 @dataclass(slots=True)
@@ -74,8 +74,8 @@ def _contains(outer: str, inner: str) -> bool:
     return inner == outer or inner.startswith(outer.rstrip("/") + "/")
 
 
-def filters_from(options: dict[str, Any]) -> Filters:
-    return Filters(
+def filters_from(options: dict[str, Any]) -> FileFilters:
+    return FileFilters(
         include=tuple(options.get("include") or ()),
         exclude=tuple(options.get("exclude") or ()),
         max_bytes=options.get("max_bytes"),

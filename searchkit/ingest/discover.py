@@ -59,7 +59,7 @@ class Root:
 
 
 @dataclass(frozen=True, slots=True)
-class Filters:
+class FileFilters:
     """Which files of a root to read."""
 
     include: tuple[str, ...] = ()
@@ -88,7 +88,7 @@ def make_root(path: str | os.PathLike[str], taken: Sequence[str] = ()) -> Root:
 
 def discover(
     roots: Sequence[Root | str | os.PathLike[str]],
-    filters: Filters = Filters(),
+    filters: FileFilters = FileFilters(),
     *,
     skip_paths: Sequence[str | os.PathLike[str]] = (),
 ) -> Iterator[SourceFile | SkippedFile]:
@@ -115,7 +115,7 @@ def discover(
 
 
 def _walk(
-    root: Root, filters: Filters, skip: set[str], seen: set[tuple[int, int]]
+    root: Root, filters: FileFilters, skip: set[str], seen: set[tuple[int, int]]
 ) -> Iterator[SourceFile | SkippedFile]:
     real_root = os.path.realpath(root.path)
     stack = [(root.path, "")]
@@ -171,7 +171,7 @@ def _file(
     path: str,
     label: str,
     st: os.stat_result,
-    filters: Filters,
+    filters: FileFilters,
     seen: set[tuple[int, int]],
 ) -> Iterator[SourceFile | SkippedFile]:
     key = (st.st_dev, st.st_ino)

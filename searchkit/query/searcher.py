@@ -70,7 +70,7 @@ class ArticleNotFound(LookupError):
 
 
 @dataclass(slots=True)
-class Filters:
+class ResultFilters:
     """Restrict a search to stories whose shown copy has these values (all given must hold).
 
     ``authors``, ``site`` and ``category`` match a facet value ignoring case, or, when no value is
@@ -238,7 +238,7 @@ class Searcher:
         self,
         text: str,
         *,
-        filters: Filters | None = None,
+        filters: ResultFilters | None = None,
         page: int = 1,
         limit: int = 10,
         sort: str = "relevance",
@@ -294,11 +294,11 @@ class Searcher:
         ]
 
     def _find(
-        self, text: str, filters: Filters | None, sort: str, want: int, any_word: bool
+        self, text: str, filters: ResultFilters | None, sort: str, want: int, any_word: bool
     ) -> _Outcome:
         """Match, correct, filter and rank: everything a page of results needs but the hits."""
         q = self.parse(text, any_word=any_word)
-        tests = (filters or Filters()).predicates(self.table)
+        tests = (filters or ResultFilters()).predicates(self.table)
         notices: list[str] = []
         corrected = None
         found = self._matches(q, text)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from searchkit.ingest.dates import user_date_span
-from searchkit.query.searcher import MAX_QUERY_CHARS, SORTS, Filters
+from searchkit.query.searcher import MAX_QUERY_CHARS, SORTS, ResultFilters
 
 MAX_LIMIT = 100
 MAX_PAGE = 1000
@@ -48,8 +48,8 @@ class SearchParams:
     since: str | None = None  # as typed (YYYY[-MM[-DD]]), shown back in links
     until: str | None = None
 
-    def filters(self) -> Filters:
-        return Filters(
+    def filters(self) -> ResultFilters:
+        return ResultFilters(
             authors=list(self.authors),
             site=self.site,
             category=self.category,
