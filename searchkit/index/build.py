@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from searchkit.dedup import (
     DEFAULT_THRESHOLD,
@@ -62,6 +62,9 @@ from searchkit.index.roots import RootPlan, filters_from, plan_roots
 from searchkit.ingest.discover import FileFilters, discover
 from searchkit.ingest.parallel import FileResult, default_workers, read_files
 from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile, SourceFile
+
+if TYPE_CHECKING:  # the writer is imported when a run writes, not when the CLI starts
+    from searchkit.index.writer import Analyser, SegmentBuilder
 
 __all__ = [  # the document helpers, re-exported for callers that found them here
     "BuildReport",
@@ -259,6 +262,68 @@ def write_articles(
 # --- 2-5. the run -----------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Run:
+    """One run's state, handed from step to step: ``_scan`` → ``_read_changed`` → ``_cluster`` →
+    ``_write``. Each step fills its own group of fields; none reaches back into an earlier step.
+
+    Why one object rather than return values: the steps' results are read by several later steps
+    (the file manifest, for one, is edited by the scan, the read and the write), and fourteen
+    loose values handed from call to call were how ``_write`` used to be called.
+    """
+
+    # given
+    store: IndexStore
+    live: Path | None
+    stored: Stored
+    plan: RootPlan
+    filters: FileFilters
+    threshold: float
+    progress: Progress
+    workers: int | None
+    max_bytes: int  # the size cap in force (the remembered or given one, else the default)
+    batch: _Batch  # the run's new segment, filled by _read_changed and written by _write
+    # the file manifest after the run (starts as the stored one; every step edits it)
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    # _scan
+    found: list[SourceFile] = field(default_factory=list)
+    to_read: list[SourceFile] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)  # relpaths deleted or filtered out
+    unchanged: int = 0  # same size and mtime as the manifest says
+    # _read_changed
+    new_results: list[FileResult] = field(default_factory=list)
+    removed_ids: set[str] = field(default_factory=set)
+    touched: int = 0  # read, and the same content after all (only the mtime changed)
+    manifest_dirty: bool = False  # a record changed without any article changing (a new bad file)
+    # _cluster
+    items: dict[str, DedupItem] | None = None  # None: no article changed, the stored table stands
+    states: dict[str, str] | None = None
+    cluster_of: dict[str, DuplicateCluster] = field(default_factory=dict)
+    rewrite: list[str] = field(default_factory=list)  # stored articles whose cluster changed
+
+    @property
+    def new_ids(self) -> set[str]:
+        return {a.id for r in self.new_results for a in r.articles}
+
+    def report(self) -> BuildReport:
+        return BuildReport(
+            files=0,
+            articles=0,
+            distinct=0,
+            duplicate_clusters=0,
+            skipped=sorted(self.skipped, key=lambda s: s.relpath),
+            files_seen=len(self.found),
+            files_read=len(self.to_read),
+            files_unchanged=self.unchanged + self.touched,
+            files_removed=len(self.gone),
+        )
+
+    def stage(self, name: str) -> None:
+        if self.progress.on_stage:
+            self.progress.on_stage(name)
+
+
 def _run(
     store: IndexStore,
     live: Path | None,
@@ -269,52 +334,79 @@ def _run(
     progress: Progress,
     workers: int | None,
 ) -> tuple[BuildReport, Path | None]:
+    """Steps 2-5 of the module doc; the new generation, or None when nothing has to be written."""
     from searchkit.ingest.decode import DEFAULT_MAX_BYTES
 
-    max_bytes = filters.max_bytes or DEFAULT_MAX_BYTES
-    walk_filters = FileFilters(filters.include, filters.exclude, max_bytes)
-    # --- discover and compare with the manifest
-    found: list[SourceFile] = []
-    skipped: list[SkippedFile] = []
+    run = _Run(
+        store,
+        live,
+        stored,
+        plan,
+        filters,
+        threshold,
+        progress,
+        workers,
+        max_bytes=filters.max_bytes or DEFAULT_MAX_BYTES,
+        batch=_Batch(store),
+        files=dict(stored.files),
+    )
+    try:
+        _scan(run)
+        _read_changed(run)
+        report = run.report()
+        run.stage("dedup")
+        if not _cluster(run, report):
+            run.batch.cancel()
+            return report, None
+        run.stage("write")
+        gen = store.new_generation()
+        _write(run, gen, report)
+    except BaseException:
+        run.batch.cancel()
+        raise
+    return report, gen
+
+
+def _scan(run: _Run) -> None:
+    """Discover the files under the scanned roots and sort them against the manifest: unchanged
+    (same size and mtime), to read, or gone."""
     missing_roots: set[str] = set()
-    for item in discover(plan.scan, walk_filters, skip_paths=[store.path]):
+    walk_filters = FileFilters(run.filters.include, run.filters.exclude, run.max_bytes)
+    for item in discover(run.plan.scan, walk_filters, skip_paths=[run.store.path]):
         if isinstance(item, SkippedFile):
-            skipped.append(item)
-            if any(item.relpath == r.label for r in plan.scan):
+            run.skipped.append(item)
+            if any(item.relpath == r.label for r in run.plan.scan):
                 missing_roots.add(item.relpath)
         else:
-            found.append(item)
-            if progress.on_scan and len(found) % 1000 == 0:
-                progress.on_scan(len(found))
-    seen = {f.relpath for f in found}
-    files = dict(stored.files)
-    to_read: list[SourceFile] = []
-    unchanged = 0
-    for source in found:
-        record = files.get(source.relpath)
+            run.found.append(item)
+            if run.progress.on_scan and len(run.found) % 1000 == 0:
+                run.progress.on_scan(len(run.found))
+    for source in run.found:
+        record = run.files.get(source.relpath)
         if record is not None and record.size == source.size and record.mtime == source.mtime:
-            unchanged += 1
+            run.unchanged += 1
             if record.skipped:
-                skipped.append(SkippedFile(source.relpath, record.skipped))
+                run.skipped.append(SkippedFile(source.relpath, record.skipped))
         else:
-            to_read.append(source)
+            run.to_read.append(source)
     # Files the manifest has under a scanned root (or a dropped one) that are gone or filtered out.
     # A root that is missing altogether keeps its articles: an unmounted drive is not a deletion.
-    scanned = [r for r in plan.scan if r.label not in missing_roots]
-    gone = [
+    seen = {f.relpath for f in run.found}
+    scanned = [r for r in run.plan.scan if r.label not in missing_roots]
+    run.gone = [
         rel
-        for rel in files
+        for rel in run.files
         if rel not in seen
         and (
             any(r.owns(rel) for r in scanned)
-            or any(rel == d or rel.startswith(d + "/") for d in plan.dropped_labels)
+            or any(rel == d or rel.startswith(d + "/") for d in run.plan.dropped_labels)
         )
     ]
     for label in missing_roots:
-        kept = sum(1 for rel in files if rel == label or rel.startswith(label + "/"))
+        kept = sum(1 for rel in run.files if rel == label or rel.startswith(label + "/"))
         if kept:
-            skipped = [s for s in skipped if s.relpath != label]
-            skipped.append(
+            run.skipped = [s for s in run.skipped if s.relpath != label]
+            run.skipped.append(
                 SkippedFile(
                     label,
                     f"not found; its {kept} files stay indexed until it is back or "
@@ -322,133 +414,85 @@ def _run(
                 )
             )
 
-    # --- read what is new or changed
-    if progress.on_start:
-        progress.on_start(len(to_read))
-    removed_ids: set[str] = set()
-    new_results: list[FileResult] = []
-    touched = 0
-    manifest_dirty = False  # a record changed without any article changing (a new bad file)
-    for rel in gone:
-        removed_ids.update(files.pop(rel).article_ids)
-    known = {s.relpath: files[s.relpath].digest for s in to_read if s.relpath in files}
-    batch = _Batch(store)
+
+def _read_changed(run: _Run) -> None:
+    """Read the new and changed files in the process pool; their postings go into the batch as
+    they arrive, so no run holds every file's postings until the write."""
+    if run.progress.on_start:
+        run.progress.on_start(len(run.to_read))
+    files = run.files
+    for rel in run.gone:
+        run.removed_ids.update(files.pop(rel).article_ids)
+    known = {s.relpath: files[s.relpath].digest for s in run.to_read if s.relpath in files}
     reading = read_files(
-        to_read, max_bytes=max_bytes, known_digests=known, workers=workers, analyse=True
+        run.to_read,
+        max_bytes=run.max_bytes,
+        known_digests=known,
+        workers=run.workers,
+        analyse=True,
     )
     for result in reading:
-        if progress.on_file:
-            progress.on_file(result)
+        if run.progress.on_file:
+            run.progress.on_file(result)
         rel = result.relpath
         old = files.get(rel)
         if result.unchanged and old is not None:
             old.size, old.mtime = result.source.size, result.source.mtime
-            touched += 1
+            run.touched += 1
             if old.skipped:
-                skipped.append(SkippedFile(rel, old.skipped))
+                run.skipped.append(SkippedFile(rel, old.skipped))
             continue
         if old is not None:
-            removed_ids.update(old.article_ids)
+            run.removed_ids.update(old.article_ids)
         if result.skipped is not None:
-            skipped.append(result.skipped)
+            run.skipped.append(result.skipped)
             if result.record is not None:  # remembered, so an unchanged bad file is not re-read
                 files[rel] = result.record
-                manifest_dirty = True
+                run.manifest_dirty = True
             else:
                 files.pop(rel, None)
             continue
         assert result.record is not None
         files[rel] = result.record
-        new_results.append(result)
-        batch.add_postings(result)
+        run.new_results.append(result)
+        run.batch.add_postings(result)
 
-    new_articles = [a for r in new_results for a in r.articles]
-    new_ids = {a.id for a in new_articles}
-    changed_files = bool(gone or new_results or removed_ids)
-    report = BuildReport(
-        files=0,
-        articles=0,
-        distinct=0,
-        duplicate_clusters=0,
-        skipped=sorted(skipped, key=lambda s: s.relpath),
-        files_seen=len(found),
-        files_read=len(to_read),
-        files_unchanged=unchanged + touched,
-        files_removed=len(gone),
-    )
 
-    # --- cluster
-    if progress.on_stage:
-        progress.on_stage("dedup")
-    if not changed_files and stored.store is not None:
+def _cluster(run: _Run, report: BuildReport) -> bool:
+    """Cluster duplicates over every article and fill the report's counts; False when there is
+    nothing to write (no change at all, or no article left)."""
+    report.files = sum(1 for r in run.files.values() if r.article_ids)
+    stored = run.stored
+    if not (run.gone or run.new_results or run.removed_ids) and stored.store is not None:
         # No article changed: the stored clusters stand, and the dedup table is not even read.
-        report.changed = touched > 0 or manifest_dirty
+        report.changed = run.touched > 0 or run.manifest_dirty
         report.articles = stored.counts.get("articles", 0)
-        report.files = sum(1 for r in files.values() if r.article_ids)
         report.distinct = stored.counts.get("distinct", 0)
         report.duplicate_clusters = stored.counts.get("duplicate_clusters", 0)
-        if not report.changed:
-            batch.cancel()
-            return report, None
-        items = states = None
-        cluster_of: dict[str, DuplicateCluster] = {}
-        rewrite: list[str] = []
-    else:
-        stored_items, stored_states = stored.dedup()
-        items = {i: item for i, item in stored_items.items() if i not in removed_ids}
-        for result in new_results:
-            for article, fp in zip(result.articles, result.fingerprints, strict=True):
-                items[article.id] = item_of(article, fp)
-        clusters = cluster_items([items[k] for k in sorted(items)], threshold)
-        cluster_of = _cluster_lookup(clusters)
-        states = {i: state_key(cluster_of[i]) for i in items}
-        rewrite = sorted(
-            i
-            for i in items
-            if i not in new_ids and i in stored_states and stored_states[i] != states[i]
-        )
-        report.changed = True
-        report.articles = len(items)
-        report.files = sum(1 for r in files.values() if r.article_ids)
-        report.distinct = len(clusters)
-        report.duplicate_clusters = sum(1 for c in clusters if c.duplicates)
-        report.articles_added = len(new_ids - set(stored_items))
-        report.articles_removed = len(removed_ids - new_ids)
-        report.articles_updated = len(rewrite) + len(new_ids & set(stored_items))
-        if not items:
-            batch.cancel()
-            return report, None
-
-    # --- write a new generation
-    if progress.on_stage:
-        progress.on_stage("write")
-    gen = store.new_generation()
-    counts = {
-        "articles": report.articles,
-        "distinct": report.distinct,
-        "duplicate_clusters": report.duplicate_clusters,
-    }
-    try:
-        _write(
-            gen,
-            live if stored.store is not None else None,
-            batch,
-            files,
-            counts,
-            items,
-            states,
-            cluster_of,
-            new_results,
-            removed_ids | set(rewrite),
-            rewrite,
-            [rel for rel in gone] + [r.relpath for r in new_results] + _skipped_now(files, stored),
-            progress,
-            default_workers() if workers is None else workers,
-        )
-    except BaseException:
-        batch.cancel()
-        raise
-    return report, gen
+        return report.changed
+    stored_items, stored_states = stored.dedup()
+    new_ids = run.new_ids
+    items = {i: item for i, item in stored_items.items() if i not in run.removed_ids}
+    for result in run.new_results:
+        for article, fp in zip(result.articles, result.fingerprints, strict=True):
+            items[article.id] = item_of(article, fp)
+    clusters = cluster_items([items[k] for k in sorted(items)], run.threshold)
+    run.cluster_of = _cluster_lookup(clusters)
+    run.items = items
+    run.states = states = {i: state_key(run.cluster_of[i]) for i in items}
+    run.rewrite = sorted(
+        i
+        for i in items
+        if i not in new_ids and i in stored_states and stored_states[i] != states[i]
+    )
+    report.changed = True
+    report.articles = len(items)
+    report.distinct = len(clusters)
+    report.duplicate_clusters = sum(1 for c in clusters if c.duplicates)
+    report.articles_added = len(new_ids - set(stored_items))
+    report.articles_removed = len(run.removed_ids - new_ids)
+    report.articles_updated = len(run.rewrite) + len(new_ids & set(stored_items))
+    return bool(items)
 
 
 def _skipped_now(files: dict[str, FileRecord], stored: Stored) -> list[str]:
@@ -465,11 +509,11 @@ class _Batch:
 
     def __init__(self, store: IndexStore) -> None:
         self.store = store
-        self._builder = None
-        self._analyser = None
+        self._builder: SegmentBuilder | None = None
+        self._analyser: Analyser | None = None
 
     @property
-    def builder(self):
+    def builder(self) -> SegmentBuilder:
         if self._builder is None:
             from searchkit.index.schema import build_schema
             from searchkit.index.writer import Analyser, SegmentBuilder
@@ -480,8 +524,9 @@ class _Batch:
         return self._builder
 
     @property
-    def analyser(self):
+    def analyser(self) -> Analyser:
         self.builder  # noqa: B018 - makes the analyser too
+        assert self._analyser is not None
         return self._analyser
 
     def add_postings(self, result: FileResult) -> None:
@@ -498,28 +543,17 @@ class _Batch:
             self._builder.cancel()
 
 
-def _write(
-    gen: Path,
-    live: Path | None,
-    batch: _Batch,
-    files: dict[str, FileRecord],
-    counts: dict[str, int],
-    items: dict[str, DedupItem] | None,
-    states: dict[str, str] | None,
-    cluster_of: dict[str, DuplicateCluster],
-    new_results: list[FileResult],
-    delete_ids: set[str],
-    rewrite: list[str],
-    file_docs_to_replace: list[str],
-    progress: Progress,
-    workers: int,
-) -> None:
+def _write(run: _Run, gen: Path, report: BuildReport) -> None:
+    """Write the new generation: the live one's segments linked in, one new segment, one commit
+    that also deletes what went; the document count is checked before anything is published."""
     from whoosh import index as whoosh_index
 
     from searchkit.index.generations import link_generation
     from searchkit.index.schema import build_schema
     from searchkit.index.writer import commit_segment
 
+    live = run.live if run.stored.store is not None else None
+    workers = default_workers() if run.workers is None else run.workers
     if live is not None:
         link_generation(live, gen)
         ix = whoosh_index.open_dir(os.fspath(gen))
@@ -527,48 +561,59 @@ def _write(
         ix = whoosh_index.create_in(os.fspath(gen), build_schema())
     # Articles whose cluster changed are re-added from what the index stores about them.
     rewritten: list[tuple[Article, Fingerprint]] = []
-    if rewrite:
+    if run.rewrite and run.items is not None:
         with ix.searcher() as searcher:
-            for article_id in rewrite:
+            for article_id in run.rewrite:
                 stored = searcher.document(id=article_id, kind="article")
-                if stored is not None and items is not None:
-                    rewritten.append((article_from_stored(stored), items[article_id].fingerprint))
+                if stored is not None:
+                    rewritten.append(
+                        (article_from_stored(stored), run.items[article_id].fingerprint)
+                    )
     before = ix.doc_count()
-    builder, analyser = batch.builder, batch.analyser
+    builder, analyser = run.batch.builder, run.batch.analyser
     builder.open(ix.storage)
     # Documents known whole get their postings now, after the articles read in this run: from
     # here on only those articles' cluster fields gain postings, so a helper process can write
     # the other fields' posting lists while this one completes the documents.
+    counts = {
+        "articles": report.articles,
+        "distinct": report.distinct,
+        "duplicate_clusters": report.duplicate_clusters,
+    }
     known_whole = [
-        article_document(article, fp, cluster_of[article.id]) for article, fp in rewritten
+        article_document(article, fp, run.cluster_of[article.id]) for article, fp in rewritten
     ]
-    known_whole.append(files_manifest_document(files, counts))
-    if items is not None and states is not None:
-        known_whole.append(dedup_manifest_document(items, states))
+    known_whole.append(files_manifest_document(run.files, counts))
+    if run.items is not None and run.states is not None:
+        known_whole.append(dedup_manifest_document(run.items, run.states))
     first_whole = builder.doc_count
     for fields in known_whole:
         builder.add_postings(analyser(fields))
     builder.start_helper(processes=workers, pending=CLUSTER_FIELDS)
     docnum = 0
-    for result in new_results:
+    for result in run.new_results:
         assert result.record is not None
         for article, fp in zip(result.articles, result.fingerprints, strict=True):
             builder.complete(
-                docnum, article_document(article, fp, cluster_of[article.id]), analyser
+                docnum, article_document(article, fp, run.cluster_of[article.id]), analyser
             )
             docnum += 1
         builder.complete(docnum, file_document(result.record), analyser)
         docnum += 1
     for docnum, fields in enumerate(known_whole, start=first_whole):
         builder.complete(docnum, fields, analyser)
-    if progress.on_stage:
-        progress.on_stage("commit")
+    run.stage("commit")
     added = builder.doc_count
     doomed: list[str] = []
     if live is not None:
-        doomed = [*delete_ids, *("file:" + rel for rel in file_docs_to_replace)]
+        replaced_files = [
+            *run.gone,
+            *(r.relpath for r in run.new_results),
+            *_skipped_now(run.files, run.stored),
+        ]
+        doomed = [*(run.removed_ids | set(run.rewrite)), *("file:" + rel for rel in replaced_files)]
         doomed.append(FILES_MANIFEST_ID)
-        if items is not None:
+        if run.items is not None:
             doomed.append(DEDUP_MANIFEST_ID)
     segment = builder.finish(processes=workers)
     deleted = commit_segment(ix, segment, (("id", doc_id) for doc_id in doomed))
