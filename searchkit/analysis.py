@@ -270,14 +270,14 @@ def term_positions(terms: list[bytes], first: int) -> tuple[list[bytes], list[in
         seen = get(term)
         if seen is None:
             positions[term] = pos
-        elif seen.__class__ is int:
+        elif isinstance(seen, int):
             positions[term] = [seen, pos]
         else:
             seen.append(pos)
     freqs: list[int] = []
     values: list[bytes] = []
     for at in positions.values():
-        if at.__class__ is int:
+        if isinstance(at, int):
             freqs.append(1)
             values.append(_ONE_POSITION[at] if at < len(_ONE_POSITION) else _one_position(at))
         else:

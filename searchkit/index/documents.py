@@ -20,7 +20,7 @@ from searchkit.models import Article, DuplicateCluster, FileRecord
 
 # Fields whose value is other fields' values joined by newlines (``fastwriter.Analyser`` reuses
 # their words instead of finding them again).
-COMPOSED_FIELDS = {"exact": ("title", "summary", "body")}
+COMPOSED_FIELDS: dict[str, tuple[str, ...]] = {"exact": ("title", "summary", "body")}
 
 
 def article_document(

@@ -150,7 +150,8 @@ def read_files(
     retry: list[SourceFile] = []
     yield from _pooled(sources, workers, max_bytes, known, retry, analyse)
     for source in retry:
-        results = list(_pooled([source], 1, max_bytes, known, crashed := [], analyse))
+        crashed: list[SourceFile] = []
+        results = list(_pooled([source], 1, max_bytes, known, crashed, analyse))
         if crashed:
             yield FileResult(
                 source,

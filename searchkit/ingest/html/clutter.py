@@ -43,9 +43,9 @@ def _strip_invisible(soup: BeautifulSoup) -> None:
         tag.decompose()
     for tag in soup.find_all(style=re.compile(r"display:\s*none|visibility:\s*hidden", re.I)):
         tag.decompose()
-    for tag in soup.find_all(attrs={"hidden": True}):
+    for tag in soup.find_all(None, {"hidden": True}):
         tag.decompose()
-    for tag in soup.find_all(attrs={"aria-hidden": "true"}):
+    for tag in soup.find_all(None, {"aria-hidden": "true"}):
         tag.decompose()
 
 
