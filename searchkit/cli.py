@@ -20,7 +20,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from searchkit.index.generations import IndexStore, StoreError
-from searchkit.library import Index
+from searchkit.library import Index, demo_index_reason
 from searchkit.web.server import DEFAULT_HOST, DEFAULT_PORT
 
 DEFAULT_CORPUS = "seeds"
@@ -99,19 +99,7 @@ def ensure_default_index(store: IndexStore, explicit: bool) -> None:
     seeds = Path(DEFAULT_CORPUS)
     if explicit or not seeds.is_dir():
         return
-    reason = None
-    if not store.exists():
-        reason = "no index yet"
-    else:
-        try:
-            meta = store.meta()
-        except StoreError:
-            meta = {}
-        from_seeds = meta.get("roots") == [os.path.abspath(seeds)]
-        if not store.is_current_schema():
-            reason = "the index is from another searchkit version"
-        elif from_seeds and _newest_mtime(seeds) > _built_mtime(store):
-            reason = "seeds/ changed since the last build"
+    reason = demo_index_reason(store, seeds)
     if reason is None:
         return
     from searchkit.index.build import Progress
@@ -126,25 +114,6 @@ def ensure_default_index(store: IndexStore, explicit: bool) -> None:
         f"indexed {report.articles} articles ({report.distinct} distinct) "
         f"from {report.files} files in {report.seconds:.1f} s"
     )
-
-
-def _newest_mtime(folder: Path) -> float:
-    newest = folder.stat().st_mtime
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in [*filenames, *dirnames]:
-            try:
-                newest = max(newest, os.stat(os.path.join(dirpath, name)).st_mtime)
-            except OSError:
-                continue
-    return newest
-
-
-def _built_mtime(store: IndexStore) -> float:
-    from searchkit.index.generations import META_FILE
-
-    gen = store.current()
-    return (gen / META_FILE).stat().st_mtime if gen else 0.0
 
 
 def _parse_day(value: str | None, option: str, end: bool) -> Any:

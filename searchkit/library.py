@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from searchkit.models import Hit, SearchResults, StoredArticle
     from searchkit.query.searcher import Searcher
 
-__all__ = ["Index", "open", "update_index"]
+__all__ = ["Index", "demo_index_reason", "open", "update_index"]
 
 PathLike = str | os.PathLike[str]
 
@@ -181,3 +181,44 @@ def _filters(
         authors=authors, site=site, category=category, year=year, since=day(since, False),
         until=day(until, True),
     )
+
+
+def demo_index_reason(store: IndexStore, corpus: PathLike) -> str | None:
+    """Why the index at ``store`` should be (re)built from the bundled demo ``corpus`` now, or
+    None: it does not exist, is from another searchkit version, or was built from ``corpus`` and
+    is older than it. An index of anything else is never named stale, so the demo is never built
+    over a user's own folders behind their back.
+    """
+    from searchkit.index.generations import StoreError
+
+    if not store.exists():
+        return "no index yet"
+    try:
+        meta = store.meta()
+    except StoreError:
+        meta = {}
+    if not store.is_current_schema():
+        return "the index is from another searchkit version"
+    from_corpus = meta.get("roots") == [os.path.abspath(corpus)]
+    if from_corpus and _newest_mtime(corpus) > _built_mtime(store):
+        return f"{os.fspath(corpus)}/ changed since the last build"
+    return None
+
+
+def _newest_mtime(folder: PathLike) -> float:
+    newest = os.stat(folder).st_mtime
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in [*filenames, *dirnames]:
+            try:
+                newest = max(newest, os.stat(os.path.join(dirpath, name)).st_mtime)
+            except OSError:
+                continue
+    return newest
+
+
+def _built_mtime(store: IndexStore) -> float:
+    from searchkit.index.generations import META_FILE
+
+    gen = store.current()
+    return (gen / META_FILE).stat().st_mtime if gen else 0.0
