@@ -20,6 +20,7 @@ MAX_LIMIT = 100
 MAX_PAGE = 1000
 MAX_FILTER_CHARS = 200
 MAX_AUTHOR_FILTERS = 10
+MAX_DATE_CHARS = 40  # "Wednesday, September 30, 2026 11:59 PM" is 38; a longer value is not a date
 DEFAULT_LIMIT = 10
 _ARTICLE_ID = re.compile(r"[0-9a-f]{12}")
 # Parameters that hold one value: a second copy is a mistake worth reporting, not a silent pick.
@@ -138,11 +139,16 @@ def parse_search_params(getlist: Callable[[str], list[str]], *, require_q: bool)
         _text(author, "author")
     since, until = one("since"), one("until")
     for name, value in (("since", since), ("until", until)):
-        if value is not None:
-            try:
-                user_date_span(value[:40])
-            except ValueError as exc:
-                raise ParamError(name, f"{name}: {exc}") from None
+        if value is None:
+            continue
+        if len(value) > MAX_DATE_CHARS:
+            raise ParamError(name, f"{name}: not a date: {_show(value)} (too long)")
+        try:
+            user_date_span(value)  # the whole value, as the search will parse it
+        except ValueError:
+            raise ParamError(
+                name, f"{name}: not a date: {_show(value)} (use YYYY, YYYY-MM or YYYY-MM-DD)"
+            ) from None
     return SearchParams(
         q=q,
         page=page,

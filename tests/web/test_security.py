@@ -265,6 +265,9 @@ def test_an_article_is_found_by_its_id_only(client, hostile_id):
         ({"q": "china", "sort": "<script>x</script>"}, "sort", "sort must be one of"),
         ({"q": "china", "since": "yesterday<b>"}, "since", "since: not a date"),
         ({"q": "china", "until": "2019-13"}, "until", "until: not a date"),
+        # a valid date in the first 40 characters once let the rest reach the search: a 500
+        ({"q": "china", "since": "2019-01-01" + " " * 30 + "x" * 10}, "since", "since: not a date"),
+        ({"q": "china", "until": "2019-01-01" + " " * 35 + "junk"}, "until", "until: not a date"),
         ({"q": "china", "site": "s" * 201}, "site", "site filter too long"),
         ({"q": "china", "year": "2019<script>"}, "year", "year must be a whole number"),
         ({"q": "china", "year": "0"}, "year", "year must be a whole number from 1 to 9999"),
@@ -300,6 +303,12 @@ def test_bad_parameters_on_the_page_keep_the_query_and_say_why(client):
     assert "page must be a whole number from 1 to 1000" in response.text
     assert 'value="&lt;b&gt;china&lt;/b&gt;"' in response.text
     assert 'aria-invalid="true"' in response.text
+
+
+def test_a_date_valid_only_in_its_first_40_characters_is_a_400_on_the_page(client):
+    response = client.get("/", params={"q": "china", "since": "2019-01-01" + " " * 30 + "junk"})
+    assert response.status_code == 400
+    assert "since: not a date" in response.text
 
 
 def test_wrong_method_is_a_json_405(client):
