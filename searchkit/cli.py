@@ -21,6 +21,7 @@ import typer
 
 from searchkit.index.generations import IndexStore, StoreError
 from searchkit.library import Index, demo_index_reason
+from searchkit.terminal import safe_text
 from searchkit.web.server import DEFAULT_HOST, DEFAULT_PORT
 
 DEFAULT_CORPUS = "seeds"
@@ -64,12 +65,12 @@ ArticleIdArg = Annotated[str, typer.Argument(metavar="ID", help="Article id (or 
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"searchkit: error: {message}", err=True)
+    typer.echo(f"searchkit: error: {safe_text(message)}", err=True)  # may quote a file name
     raise typer.Exit(code)
 
 
 def note(message: str) -> None:
-    typer.echo(f"searchkit: {message}", err=True)
+    typer.echo(f"searchkit: {safe_text(message)}", err=True)
 
 
 def emit_json(data: Any) -> None:
@@ -503,7 +504,7 @@ def _run(typer_app: typer.Typer) -> None:
     except Exception as exc:  # the promise: one line, never a traceback
         if os.environ.get("SEARCHKIT_DEBUG"):
             raise
-        typer.echo(f"searchkit: error: {type(exc).__name__}: {exc}", err=True)
+        typer.echo(f"searchkit: error: {type(exc).__name__}: {safe_text(str(exc))}", err=True)
         sys.exit(1)
 
 

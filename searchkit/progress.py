@@ -13,6 +13,7 @@ from typing import IO
 
 from searchkit.index.build import BuildReport, Progress
 from searchkit.ingest.parallel import FileResult
+from searchkit.terminal import safe_text
 
 _LIST_ALL_SKIPS = 20  # above this many skipped files, the summary groups them by reason
 _REFRESH_SECONDS = 0.1
@@ -125,7 +126,7 @@ def summary_text(report: BuildReport, index_path: str) -> str:
                 more = f", … ({count - 3:,} more)" if count > 3 else ""
                 lines.append(f"  {count:,} × {reason}: {', '.join(examples)}{more}")
             lines.append("  (--json lists every skipped file)")
-    return "\n".join(lines)
+    return safe_text("\n".join(lines))
 
 
 def _reason_kind(reason: str) -> str:

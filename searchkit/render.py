@@ -7,21 +7,31 @@ that the web API reuses, so the terminal and the API never disagree.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any
 
 from searchkit.models import DuplicateRef, FacetCount, Hit, ScorePart, SearchResults, StoredArticle
 from searchkit.query import snippets
+from searchkit.terminal import safe_text
 
 
 class Style:
-    """ANSI styling that switches itself off when output is not a terminal or NO_COLOR is set."""
+    """ANSI styling that switches itself off when output is not a terminal or NO_COLOR is set.
+
+    Why markers rather than ANSI codes at once: the text being styled comes from scraped pages and
+    may carry escape sequences of its own (OSC 52 clipboard writes, fake links). While lines are
+    built, bold/dim/highlight are Unicode noncharacters (reserved for a program's internal use,
+    never text); ``finish`` strips every control sequence from the whole text and only then turns
+    the markers into our ANSI codes, so no field can be forgotten and only our styling reaches the
+    terminal.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
 
     @classmethod
-    def for_stream(cls, stream=None, mode: str = "auto") -> Style:
+    def for_stream(cls, stream: Any = None, mode: str = "auto") -> Style:
         if mode == "always":
             return cls(True)
         if mode == "never" or os.environ.get("NO_COLOR"):
@@ -29,19 +39,32 @@ class Style:
         stream = stream or sys.stdout
         return cls(bool(getattr(stream, "isatty", lambda: False)()))
 
-    def _wrap(self, code: str, text: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled and text else text
+    def _wrap(self, mark: str, text: str) -> str:
+        return f"{mark}{text}{_RESET}" if self.enabled and text else text
 
     def bold(self, text: str) -> str:
-        return self._wrap("1", text)
+        return self._wrap(_BOLD, text)
 
     def dim(self, text: str) -> str:
-        return self._wrap("2", text)
+        return self._wrap(_DIM, text)
 
     def snippet(self, snippet: snippets.Snippet) -> str:
         if self.enabled:
-            return snippets.to_ansi(snippet)
+            return "".join(f"{_MATCH}{t}{_RESET}" if matched else t for t, matched in snippet)
         return snippets.to_plain(snippet)
+
+    def finish(self, text: str) -> str:
+        """The built text, ready to print: page-borne control sequences gone, markers made ANSI
+        (or dropped when styling is off)."""
+        text = safe_text(text)
+        if not self.enabled:
+            return _MARKERS.sub("", text)
+        return _MARKERS.sub(lambda m: _ANSI[m.group()], text)
+
+
+_BOLD, _DIM, _MATCH, _RESET = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
+_ANSI = {_BOLD: "\x1b[1m", _DIM: "\x1b[2m", _MATCH: "\x1b[1;33m", _RESET: "\x1b[0m"}
+_MARKERS = re.compile(f"[{_BOLD}{_DIM}{_MATCH}{_RESET}]")
 
 
 # --- JSON shapes ------------------------------------------------------------------------------------
@@ -160,7 +183,7 @@ def results_text(results: SearchResults, style: Style, *, facets: bool = False) 
             lines.append(f"No results on page {results.page} ({results.total} in all).")
         else:
             lines.append(f"No results for {shown!r}.")
-        return "\n".join(lines)
+        return style.finish("\n".join(lines))
     first = results.hits[0].rank
     last = results.hits[-1].rank
     noun = "result" if results.total == 1 else "results"
@@ -175,7 +198,7 @@ def results_text(results: SearchResults, style: Style, *, facets: bool = False) 
     if last < results.total:
         lines.append("")
         lines.append(style.dim(f"More: --page {results.page + 1}"))
-    return "\n".join(lines)
+    return style.finish("\n".join(lines))
 
 
 def hit_lines(hit: Hit, style: Style) -> list[str]:
@@ -228,7 +251,7 @@ def similar_text(article: StoredArticle, hits: list[Hit], style: Style) -> str:
     for hit in hits:
         lines.append("")
         lines.extend(hit_lines(hit, style))
-    return "\n".join(lines)
+    return style.finish("\n".join(lines))
 
 
 def article_text(article: StoredArticle, style: Style) -> str:
@@ -251,7 +274,7 @@ def article_text(article: StoredArticle, style: Style) -> str:
         for ref in article.duplicates:
             mark = " (shown in results)" if ref.id == article.canonical_id else ""
             lines.append(f"  {ref.id}  {ref.source}{mark}")
-    return "\n".join(lines)
+    return style.finish("\n".join(lines))
 
 
 def clusters_text(clusters: list[StoredArticle], style: Style) -> str:
@@ -264,7 +287,7 @@ def clusters_text(clusters: list[StoredArticle], style: Style) -> str:
         lines.append(f"  shown:  {c.id}  {c.source}")
         for ref in c.duplicates:
             lines.append(f"  copy:   {ref.id}  {ref.source}  (similarity {ref.similarity:.2f})")
-    return "\n".join(lines)
+    return style.finish("\n".join(lines))
 
 
 def stats_text(stats: dict[str, Any]) -> str:
@@ -279,4 +302,4 @@ def stats_text(stats: dict[str, Any]) -> str:
     for skip in stats["skipped"][:20]:
         lines.append(f"  {skip['source']}: {skip['reason']}")
     lines.append(f"index:      {stats['index']} (built {stats['built_at']})")
-    return "\n".join(lines)
+    return safe_text("\n".join(lines))

@@ -12,6 +12,7 @@ import re
 
 from searchkit.ingest.discover import kind_of, too_large
 from searchkit.models import Page, SkippedFile, SourceFile
+from searchkit.terminal import strip_sequences
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # Magic numbers of common binary formats that happen to carry a text extension.
@@ -61,6 +62,7 @@ def read_bytes(source: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 def page_from_bytes(source: SourceFile, data: bytes, *, digest: str | None = None) -> Page:
     kind = kind_of(source.relpath) or "text"
     text, encoding = decode(data, html=kind == "html")
+    text = strip_sequences(text)  # terminal escapes in a scraped page are never article text
     digest = digest or hashlib.sha256(data).hexdigest()
     return Page(source=source, text=text, kind=kind, encoding=encoding, digest=digest)
 
