@@ -30,7 +30,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from bench.peers import Doc
+from searchkit.peers import Doc
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
