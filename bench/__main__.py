@@ -19,10 +19,8 @@ import subprocess
 import sys
 import time
 
-from bench.worker import ROOT
-
-OUT = ROOT / "bench" / "out"
-COLLECTION = ROOT.parent / "shared" / "ir" / "cranfield"
+from bench.common import CRANFIELD as COLLECTION
+from bench.common import OUT, ROOT
 
 # name -> (module, takes --quick, extra arguments, what it measures)
 SUITES: dict[str, tuple[str, bool, list[str], str]] = {
@@ -63,6 +61,7 @@ def run_scale(scales: list[int], queries: int, quick: bool, peers: bool) -> None
     from bench.report import charts, markdown
     from bench.scale import run_scale as measure_scale
     from bench.scale import seeds_cold_cli
+    from bench.web_load import scale_load
 
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -71,7 +70,14 @@ def run_scale(scales: list[int], queries: int, quick: bool, peers: bool) -> None
     results["seeds_cold_cli"] = seeds_cold_cli(11)
     for n in scales:
         results["scales"].append(
-            measure_scale(n, queries=queries, cli_runs=5 if quick else 11, peers=peers, quick=quick)
+            measure_scale(
+                n,
+                queries=queries,
+                cli_runs=5 if quick else 11,
+                peers=peers,
+                quick=quick,
+                server_load=scale_load,
+            )
         )
         (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     results["seconds"] = time.time() - started

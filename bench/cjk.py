@@ -18,11 +18,10 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from bench.common import ROOT
 from searchkit.analysis import CJK_RUN, CJKBigramTokenizer
 
-ROOT = Path(__file__).resolve().parent.parent
 ISSUE_TERMS = ["芝麻", "信用", "芝麻信用", "社会信用体系", "信用生活", "微信"]
 
 

@@ -24,12 +24,12 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CRANFIELD = ROOT.parent.parent / "shared" / "ir" / "cranfield" / "cran.all.1400"
-_CRANFIELD_FALLBACKS = [
-    Path("/work/shared/ir/cranfield/cran.all.1400"),
-    ROOT.parent / "shared" / "ir" / "cranfield" / "cran.all.1400",
-]
+from bench.common import CRANFIELD as _CRANFIELD_DIR
+from bench.common import ROOT
+
+CRANFIELD = _CRANFIELD_DIR / "cran.all.1400"
+# the repository's own copy of the same file (tests/data/cranfield), when ../shared is not there
+_CRANFIELD_FALLBACKS = [ROOT / "tests" / "data" / "cranfield" / "cran.all.1400"]
 
 SITES = [
     "Whatsonweibo", "The Daily Ledger", "Harbor Times", "Northern Post", "Civic Review",

@@ -12,15 +12,11 @@ precision and recall of "containment >= threshold" over those pairs, and recall 
 from __future__ import annotations
 
 import itertools
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from searchkit.dedup import containment, fingerprint  # noqa: E402
-from searchkit.ingest.text_dump import split_text  # noqa: E402
-from tests.perturb import perturbations  # noqa: E402
+from bench.common import ROOT
+from searchkit.dedup import containment, fingerprint
+from searchkit.ingest.text_dump import split_text
+from tests.perturb import perturbations
 
 THRESHOLDS = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
 

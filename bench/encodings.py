@@ -11,12 +11,9 @@ searchkit.ingest.decode.decode: charset-normalizer's guess, with windows-1252 pr
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.common import ROOT
 
 
 def samples() -> list[tuple[str, bytes]]:

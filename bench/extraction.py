@@ -21,18 +21,14 @@ import argparse
 import json
 import re
 import statistics
-import sys
 import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from searchkit.dedup import tokens  # noqa: E402
-from searchkit.models import Page, SourceFile  # noqa: E402
+from bench.common import ROOT
+from searchkit.dedup import tokens
+from searchkit.models import Page, SourceFile
 
 DATA = ROOT / "bench" / "extraction"
 QUICK_PAGES = 6

@@ -27,18 +27,12 @@ import json
 import random
 import shutil
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench import encodings, extraction  # noqa: E402
-from bench.scale import CACHE, corpus_for, export_docs  # noqa: E402
-from bench.worker import measure  # noqa: E402
-
-OUT = ROOT / "bench" / "out"
+from bench import encodings, extraction
+from bench.common import CACHE, OUT, ROOT, corpus_for, export_docs
+from bench.worker import measure
 
 
 def throughput(articles: int, noop_runs: int) -> dict:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from bench.common import ROOT
 from searchkit import evaluate
 from searchkit.index.build import build_index
 from searchkit.index.generations import IndexStore
 from searchkit.query.searcher import Searcher
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

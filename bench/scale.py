@@ -8,70 +8,24 @@ query set against every engine (warm, in-process: p50/p99) and time the cold `se
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-import random
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
-from whoosh.analysis import STOP_WORDS
+import searchkit
+from bench.common import CACHE, ROOT, corpus_for, export_docs, latency_summary, make_queries
+from bench.peers import PEERS, folder_size
+from bench.worker import measure
 
-from bench.corpus import generate
-from bench.peers import PEERS, Doc, folder_size
-from bench.worker import ROOT, measure
-
-CACHE = ROOT / "bench" / ".cache"
-STOPWORDS = STOP_WORDS | {"can", "could", "may", "might", "would", "should", "has", "had", "did"}
-
-
-def corpus_for(articles: int, seed: int = 42) -> Path:
-    folder = CACHE / f"gen-{articles}-seed{seed}"
-    manifest = folder / ".manifest.json"
-    if not manifest.exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        generate(articles, folder, seed=seed)
-    return folder
-
-
-def export_docs(index: Path, out: Path) -> list[Doc]:
-    """The articles as searchkit segmented them, for the peers to index."""
-    from searchkit.index.generations import IndexStore
-
-    ix = IndexStore(index).open()
-    docs = []
-    with ix.searcher() as searcher:
-        for fields in searcher.documents(kind="article"):
-            docs.append(Doc(fields["id"], fields["title"], fields["body"]))
-    out.write_text("\n".join(json.dumps(dataclasses.asdict(d)) for d in docs), encoding="utf-8")
-    return docs
-
-
-def make_queries(docs: list[Doc], count: int, seed: int = 7) -> list[str]:
-    """A fixed, reproducible query set: 1–3 topic words taken from titles, as users type them."""
-    rng = random.Random(seed)
-    df: Counter[str] = Counter()
-    for d in docs:
-        df.update(set(re.findall(r"[a-z]{3,}", (d.title + " " + d.body).lower())))
-    n = len(docs)
-    useful = {w for w, c in df.items() if w not in STOPWORDS and 2 <= c <= max(3, n // 10)}
-    queries: list[str] = []
-    while len(queries) < count:
-        doc = rng.choice(docs)
-        words = [
-            w for w in dict.fromkeys(re.findall(r"[a-z]{3,}", doc.title.lower())) if w in useful
-        ]
-        if not words:
-            continue
-        size = min(len(words), rng.choices([1, 2, 3], weights=[4, 4, 2])[0])
-        queries.append(" ".join(rng.sample(words, size)))
-    return queries
+# (index, queries, article ids, quick) -> the server's figures; bench/__main__ passes
+# bench.web_load.scale_load, so this module and bench/web_load.py do not import each other.
+ServerLoad = Callable[[Path, list[str], list[str], bool], dict]
 
 
 def latencies(run, queries: list[str], rounds: int = 1) -> dict:
@@ -83,12 +37,7 @@ def latencies(run, queries: list[str], rounds: int = 1) -> dict:
             started = time.perf_counter()
             run(q)
             times.append(time.perf_counter() - started)
-    times.sort()
-    return {
-        "p50_ms": 1000 * statistics.median(times),
-        "p99_ms": 1000 * times[min(len(times) - 1, int(len(times) * 0.99))],
-        "queries": len(times),
-    }
+    return {**latency_summary(times), "queries": len(times)}
 
 
 def cold_cli(index: Path, queries: list[str], runs: int) -> dict:
@@ -139,8 +88,18 @@ def seeds_cold_cli(runs: int) -> dict:
 
 
 def run_scale(
-    articles: int, *, queries: int, cli_runs: int, peers: bool = True, quick: bool = False
+    articles: int,
+    *,
+    queries: int,
+    cli_runs: int,
+    peers: bool = True,
+    quick: bool = False,
+    server_load: ServerLoad | None = None,
 ) -> dict:
+    """One scale: searchkit built and searched, then (with ``peers``) every peer on its articles.
+
+    ``server_load`` measures ``searchkit serve`` on the index; without it there is no server row.
+    """
     work = CACHE / f"run-{articles}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -152,9 +111,7 @@ def run_scale(
     rebuild = measure("reindex-ours", str(corpus), str(index))
     print(f"[{articles}] dedup alone…", file=sys.stderr)
     dedup = measure("dedup", str(corpus))
-    from searchkit.index.generations import IndexStore
-
-    store = IndexStore(index)
+    ix = searchkit.open(index)
     planted = json.loads((corpus / ".manifest.json").read_text(encoding="utf-8"))
     result: dict = {
         "articles": articles,
@@ -172,7 +129,7 @@ def run_scale(
             "peak_mib": build["peak_mib"],
             "noop_reindex_s": rebuild["wall_seconds"],
             "dedup_s": dedup["seconds"],
-            "index_bytes": folder_size(store.current()),
+            "index_bytes": folder_size(ix.store.current()),
         },
         "peers": {},
     }
@@ -181,18 +138,12 @@ def run_scale(
     qs = make_queries(docs, queries)
     result["queries"] = len(qs)
 
-    from searchkit.query.searcher import Searcher
-
-    with Searcher(store) as searcher:
-        result["searchkit"].update(latencies(lambda q: searcher.search(q, limit=10), qs))
+    with ix:
+        result["searchkit"].update(latencies(lambda q: ix.search(q, limit=10), qs))
     result["searchkit"]["cold_cli"] = cold_cli(index, qs, cli_runs)
-    print(f"[{articles}] searchkit serve under load…", file=sys.stderr)
-    from bench.web_load import load_server, request_mix
-
-    ids = [d.id for d in docs]
-    result["searchkit"]["server"] = load_server(
-        index, request_mix(qs, ids, 2000), workers=1, clients=16, seconds=5.0 if quick else 30.0
-    )
+    if server_load is not None:
+        print(f"[{articles}] searchkit serve under load…", file=sys.stderr)
+        result["searchkit"]["server"] = server_load(index, qs, [d.id for d in docs], quick)
 
     if peers:
         for peer in PEERS:

@@ -24,27 +24,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import statistics
 import time
 from pathlib import Path
 
-from bench.peers import Doc, Fts5
-from bench.scale import make_queries
-
-
-def export(index: Path, out: Path) -> list[Doc]:
-    if out.exists():
-        return [Doc(**json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines()]
-    from searchkit.index.generations import IndexStore
-
-    docs = []
-    ix = IndexStore(index).open()
-    with ix.searcher() as searcher:
-        for fields in searcher.documents(kind="article"):
-            docs.append(Doc(fields["id"], fields["title"], fields["body"]))
-    out.write_text("\n".join(json.dumps(dataclasses.asdict(d)) for d in docs), encoding="utf-8")
-    return docs
+from bench.common import export_docs, latency_summary, make_queries
+from bench.peers import Fts5
 
 
 def timed(run, queries: list[str], rounds: int) -> dict:
@@ -57,13 +41,7 @@ def timed(run, queries: list[str], rounds: int) -> dict:
             run(q)
             cpu.append(time.process_time() - c)
             wall.append(time.perf_counter() - w)
-    cpu.sort()
-    wall.sort()
-    return {
-        "cpu_p50_ms": 1000 * statistics.median(cpu),
-        "cpu_p99_ms": 1000 * cpu[int(len(cpu) * 0.99)],
-        "wall_p50_ms": 1000 * statistics.median(wall),
-    }
+    return {**latency_summary(cpu, prefix="cpu_"), **latency_summary(wall, prefix="wall_")}
 
 
 def main() -> None:
@@ -80,7 +58,7 @@ def main() -> None:
 
     work = args.index.resolve().parent / "features"
     work.mkdir(exist_ok=True)
-    docs = export(args.index, work / "docs.jsonl")
+    docs = export_docs(args.index, work / "docs.jsonl", reuse=True)
     queries = make_queries(docs, args.queries)
     fts = Fts5(work)
     if not fts.path.exists():

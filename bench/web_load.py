@@ -25,7 +25,6 @@ import json
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -34,9 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-CACHE = ROOT / "bench" / ".cache"
+import searchkit
+from bench.common import CACHE, OUT, ROOT, corpus_for, index_docs, latency_summary, make_queries
+
 MIX = (("api", 0.7), ("page", 0.2), ("article", 0.1))
 
 
@@ -51,26 +50,20 @@ class Tally:
             self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
-def _percentile(sorted_values: list[float], fraction: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * fraction))]
-
-
 def summarise(tally: Tally, seconds: float) -> dict:
-    every = sorted(t for values in tally.latencies.values() for t in values)
+    every = [t for values in tally.latencies.values() for t in values]
+    empty = {"p50_ms": None, "p95_ms": None, "p99_ms": None, "mean_ms": None}
     out = {
         "requests": len(every),
         "req_per_s": len(every) / seconds,
-        "p50_ms": 1000 * statistics.median(every) if every else None,
-        "p99_ms": 1000 * _percentile(every, 0.99) if every else None,
+        **(latency_summary(every) if every else empty),
         "errors": sum(tally.errors.values()),
         "by_kind": {},
     }
     for kind, values in sorted(tally.latencies.items()):
-        values = sorted(values)
         out["by_kind"][kind] = {
             "requests": len(values),
-            "p50_ms": 1000 * statistics.median(values),
-            "p99_ms": 1000 * _percentile(values, 0.99),
+            **latency_summary(values),
             "errors": tally.errors.get(kind, 0),
         }
     return out
@@ -242,8 +235,6 @@ def index_for(articles: int | None) -> Path:
     if articles is None:
         corpus, index = ROOT / "seeds", CACHE / "web-seeds-index"
     else:
-        from bench.scale import corpus_for
-
         corpus, index = corpus_for(articles), CACHE / f"web-gen-{articles}-index"
     store = IndexStore(index)
     if not store.is_current_schema():
@@ -255,43 +246,31 @@ def index_for(articles: int | None) -> Path:
 
 
 def queries_and_ids(index: Path, count: int) -> tuple[list[str], list[str]]:
-    from bench.peers import Doc
-    from bench.scale import make_queries
-    from searchkit.index.generations import IndexStore
-
-    ix = IndexStore(index).open()
-    with ix.searcher() as searcher:
-        docs = [
-            Doc(f["id"], f["title"], f["body"])
-            for f in searcher.documents(kind="article", canonical=True)
-        ]
+    """The query set over the index's stories (one article each) and those articles' ids."""
+    docs = index_docs(index, canonical=True)
     return make_queries(docs, count), [d.id for d in docs]
 
 
 def in_process(index: Path, queries: list[str], seconds: float) -> dict:
     """The same searches and JSON rendering without HTTP, one after another, for ``seconds``."""
-    from searchkit.index.generations import IndexStore
-    from searchkit.query.searcher import Searcher
     from searchkit.render import results_json
 
     times = []
     cpu_before = time.process_time()
-    with Searcher(IndexStore(index)) as searcher:
+    with searchkit.open(index) as ix:
         deadline = time.perf_counter() + seconds
         i = 0
         while time.perf_counter() < deadline:
             began = time.perf_counter()
-            json.dumps(results_json(searcher.search(queries[i % len(queries)])))
+            json.dumps(results_json(ix.search(queries[i % len(queries)])))
             times.append(time.perf_counter() - began)
             i += 1
     cpu = time.process_time() - cpu_before
-    times.sort()
     return {
         "cpu_ms_per_request": 1000 * cpu / max(1, len(times)),
         "requests": len(times),
         "req_per_s": len(times) / seconds,
-        "p50_ms": 1000 * statistics.median(times),
-        "p99_ms": 1000 * _percentile(times, 0.99),
+        **latency_summary(times),
         "errors": 0,
     }
 
@@ -313,6 +292,12 @@ def load_server(index: Path, requests: list, workers: int, clients: int, seconds
     summary["server_cores_used"] = cpu / seconds
     summary["client_cores_used"] = client_cpu / seconds
     return summary
+
+
+def scale_load(index: Path, queries: list[str], article_ids: list[str], quick: bool) -> dict:
+    """The scale benchmark's server row: one worker, 16 clients, 30 s (5 s with ``quick``)."""
+    requests = request_mix(queries, article_ids, 2000)
+    return load_server(index, requests, workers=1, clients=16, seconds=5.0 if quick else 30.0)
 
 
 def run_web_load(

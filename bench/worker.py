@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT, read_docs
 
 
 def measure(*args: str) -> dict:
@@ -99,12 +99,10 @@ def _dedup(corpus: str) -> dict:
 
 
 def _build_peer(name: str, docs_path: str, out: str) -> dict:
-    from bench.peers import PEERS, Doc
+    from bench.peers import PEERS
 
     (engine_cls,) = [p for p in PEERS if p.__name__ == name]
-    docs = [
-        Doc(**json.loads(line)) for line in Path(docs_path).read_text(encoding="utf-8").splitlines()
-    ]
+    docs = read_docs(Path(docs_path))
     engine = engine_cls(Path(out))
     started = time.perf_counter()
     engine.build(docs)

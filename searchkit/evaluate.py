@@ -15,7 +15,7 @@ Out: one ``SystemScore`` per system. searchkit indexes the collection's document
 through its own schema into a temporary index and searches each query with any-word matching
 (as evaluation collections are judged); SQLite FTS5 (porter tokenizer, ``bm25()``, the query's words
 OR-ed) and stock Whoosh (``StemmingAnalyzer``, BM25F defaults) run over the same documents and
-queries in the same run. Collections are indexed without duplicate collapsing: each judged document
+queries in the same run (searchkit/peers.py, the engines bench/ times too). Collections are indexed without duplicate collapsing: each judged document
 is its own story.
 """
 
@@ -260,57 +260,40 @@ def build_collection_index(collection: Collection, store) -> None:
     write_articles(store, articles, roots=[collection.name])
 
 
-def run_fts5(collection: Collection, depth: int = 100) -> Run:
-    """SQLite FTS5 with the porter tokenizer and bm25(), the query's words OR-ed."""
-    import sqlite3
+def _docs(collection: Collection) -> list:
+    from searchkit.peers import Doc
 
-    db = sqlite3.connect(":memory:")
-    db.execute(
-        "CREATE VIRTUAL TABLE docs USING fts5(doc_id UNINDEXED, title, body, tokenize='porter')"
-    )
-    db.executemany(
-        "INSERT INTO docs(doc_id, title, body) VALUES (?, ?, ?)",
-        ((doc_id, title, text) for doc_id, (title, text) in collection.documents.items()),
-    )
+    return [Doc(doc_id, title, text) for doc_id, (title, text) in collection.documents.items()]
+
+
+def run_fts5(collection: Collection, depth: int = 100) -> Run:
+    """SQLite FTS5 (searchkit.peers) with the porter tokenizer and bm25(), the query's words OR-ed."""
+    from searchkit.peers import Fts5
+
+    engine = Fts5(None, title_weight=1.0, optimize=False)  # in memory, bm25's default weights
+    engine.build(_docs(collection))
     run: Run = {}
     for qid, text in collection.queries.items():
         words = query_words(text).split()
         if not words:
             continue
-        match = " OR ".join('"' + w.replace('"', "") + '"' for w in words)
-        rows = db.execute(
-            "SELECT doc_id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?",
-            (match, depth),
-        )
-        run[qid] = [row[0] for row in rows]
-    db.close()
+        run[qid] = engine.search_words(words, depth, any_word=True)
+    engine.close()
     return run
 
 
 def run_stock_whoosh(collection: Collection, index_dir: Path, depth: int = 100) -> Run:
-    """Whoosh as its tutorial sets it up: StemmingAnalyzer, BM25F defaults, words OR-ed."""
-    from whoosh import fields, index, qparser
-    from whoosh.analysis import StemmingAnalyzer
+    """Whoosh as its tutorial sets it up (searchkit.peers): StemmingAnalyzer, BM25F, words OR-ed."""
+    from searchkit.peers import StockWhoosh
 
-    schema = fields.Schema(
-        doc_id=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=StemmingAnalyzer()),
-        body=fields.TEXT(analyzer=StemmingAnalyzer()),
-    )
-    index_dir.mkdir(parents=True, exist_ok=True)
-    ix = index.create_in(str(index_dir), schema)
-    with ix.writer(limitmb=256) as writer:
-        for doc_id, (title, text) in collection.documents.items():
-            writer.add_document(doc_id=doc_id, title=title, body=text)
-    parser = qparser.MultifieldParser(["title", "body"], schema, group=qparser.OrGroup)
+    engine = StockWhoosh(index_dir, limitmb=256)
+    engine.build(_docs(collection))
     run: Run = {}
-    with ix.searcher() as searcher:
-        for qid, text in collection.queries.items():
-            words = query_words(text)
-            if not words:
-                continue
-            hits = searcher.search(parser.parse(words), limit=depth)
-            run[qid] = [hit["doc_id"] for hit in hits]
+    for qid, text in collection.queries.items():
+        words = query_words(text)
+        if not words:
+            continue
+        run[qid] = engine.query(words, depth, any_word=True)
     return run
 
 
