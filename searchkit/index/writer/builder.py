@@ -23,6 +23,7 @@ from typing import Any
 
 from whoosh.system import pack_ushort
 
+from searchkit import whoosh_internals
 from searchkit.index.writer.collect import Analyser, DocPostings, FieldPostings, _Field
 from searchkit.index.writer.commit import _SegmentFiles
 from searchkit.index.writer.encode import (
@@ -251,7 +252,7 @@ class SegmentBuilder:
         files.perdoc.close()
         self._spill.flush()
         writer = files.fieldwriter
-        postfile = writer._postfile
+        postfile = whoosh_internals.postings_file(writer)
         own = [n for n, f in self._fields.items() if f.term_ids.terms]
         names = sorted([*own, *self._handed_over])
         if self._helper is not None:  # the helper took its share already
@@ -277,10 +278,10 @@ class SegmentBuilder:
         finally:
             self._spill.close()
         # The terms file, in key order: field by field (field ids in name order), term by term.
-        tindex = writer._tindex
+        tindex = whoosh_internals.terms_table(writer)
         for name in names:
             writer.start_field(name, self.schema[name])
-            _add_terms(tindex, pack_ushort(writer._fieldid), encoded.pop(name))
+            _add_terms(tindex, pack_ushort(whoosh_internals.field_id(writer)), encoded.pop(name))
             writer.finish_field()
         writer.close()
         segment = files.segment

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from searchkit import whoosh_internals
+
 
 class _SegmentFiles:
     """The open files of the segment being written (Whoosh's own codec writers)."""
@@ -42,16 +44,9 @@ def commit_segment(ix, segment, delete: Iterable[tuple[str, str]] = ()) -> int:
             for fieldname, text in delete:
                 deleted += writer.delete_by_term(fieldname, text, searcher=searcher)
         # SegmentWriter.commit, with our segment added to the list it writes to the TOC.
-        segments = writer._merge_segments(None, None, None)
-        if writer._added:  # the merge policy merged small segments into the writer's own
-            segments.append(writer._finalize_segment())
-        else:
-            writer._close_segment()
-        if segment is not None:
-            segments.append(segment)
-        writer._commit_toc(segments)
+        whoosh_internals.commit_toc_with(writer, segment)
     except BaseException:
         writer.cancel()
         raise
-    writer._finish()
+    whoosh_internals.finish_commit(writer)
     return deleted

@@ -18,10 +18,11 @@ from operator import sub
 from pickle import dumps
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple, Protocol
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.system import pack_int, pack_long
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from searchkit import whoosh_internals
 from searchkit.index.writer.collect import _Field
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def _merge_stats(stats: list, block: _Block) -> None:
     stats[6] = block.last
 
 
-_TERMINFO = W3TermInfo._struct
+_TERMINFO = whoosh_internals.TERMINFO_STRUCT
 
 
 def _terminfo_head(stats: list) -> bytes:
@@ -343,16 +344,14 @@ def _encode_field(field: _Field, builder: _Spill, out: _PostingsOut) -> _Encoded
 
 def _add_terms(tindex, prefix: bytes, field: _EncodedField) -> None:
     """``OrderedHashWriter.add`` for every term of a field, written to the terms file in one go."""
-    from whoosh.filedb.filetables import _lengths, md5_hash
-
-    if tindex.hashfn is not md5_hash:
+    if not whoosh_internals.uses_md5_keys(tindex):
         raise ValueError("the terms file does not use Whoosh's MD5 key hash")
     dbfile = tindex.dbfile
     pos = dbfile.tell()
     lastkey = tindex.lastkey
     index_append = tindex.index.append
     buckets = tindex.buckets
-    pack_lengths = _lengths.pack
+    pack_lengths = whoosh_internals.hash_entry_header().pack
     chunks: list[bytes] = []
     base = field.base
     for term, info, start, size in zip(
