@@ -255,6 +255,7 @@ class SegmentBuilder:
         postfile = whoosh_internals.postings_file(writer)
         own = [n for n, f in self._fields.items() if f.term_ids.terms]
         names = sorted([*own, *self._handed_over])
+        theirs: list[_Field]
         if self._helper is not None:  # the helper took its share already
             mine, theirs = [self._fields[n] for n in sorted(own)], []
         else:

@@ -12,7 +12,7 @@ unfinished blocks (``carry``) and the finished ones parked in the builder's temp
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from whoosh.formats import Frequency, Positions
@@ -64,7 +64,7 @@ class Analyser:
     ``exact`` field: title, summary, body): their words are reused rather than found again.
     """
 
-    def __init__(self, schema, composed: dict[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(self, schema, composed: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.schema = schema
         self.composed = composed or {}
         self._text: dict[str, _TextPlan] = {}

@@ -48,9 +48,10 @@ def _value_array(field: _Field, values: list[bytes] | bytearray | None) -> np.nd
 
     if values is None:  # the field keeps no values
         return None
-    if field.fixed < 0:  # (np.array would read each bytes value as a sequence of numbers)
+    if isinstance(values, list):  # variable-size values (field.fixed < 0)
+        # (np.array would read each bytes value as a sequence of numbers)
         return np.fromiter(values, dtype=object, count=len(values))
-    if field.fixed:
+    if field.fixed:  # fixed-size values, concatenated
         return np.frombuffer(bytes(values), dtype=f"V{field.fixed}")
     return None
 
@@ -205,6 +206,7 @@ def _sort_postings(field: _Field) -> _Sorted:
     # Whoosh's weight: frequency x field boost, computed in double precision, kept as float32.
     weights = np.frombuffer(field.freqs, dtype=np.uint32).astype(np.float64)
     weights = (weights * field.boost).astype(np.float32)
+    values: np.ndarray | None
     if field.from_freqs:  # big-endian uint32, as whoosh.system.pack_uint writes it
         values = np.frombuffer(field.freqs, dtype=np.uint32).astype(">u4").view("V4")
     else:
