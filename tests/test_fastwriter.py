@@ -159,7 +159,7 @@ def test_blocks_finished_while_documents_arrive_change_nothing(reference, tmp_pa
     size makes the seeds exercise both."""
     docs, blocklimit, expected = reference
     monkeypatch.setattr(SegmentBuilder, "FLUSH_POSTINGS", 40)
-    monkeypatch.setattr(fastwriter, "_SPLIT_FROM", 0)
+    monkeypatch.setattr(fastwriter.helper, "_SPLIT_FROM", 0)  # where it is defined
     assert contents(our_segment(tmp_path, docs, blocklimit, processes=2)) == expected
 
 

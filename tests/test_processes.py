@@ -142,7 +142,7 @@ from searchkit.index.writer import Analyser, SegmentBuilder
 from searchkit.index.schema import build_schema
 from searchkit.index.generations import IndexStore
 
-fastwriter._encode_field = lambda *args: time.sleep(3600)  # a helper still busy when the run dies
+fastwriter.helper._encode_field = lambda *args: time.sleep(3600)  # a helper still busy when the run dies
 schema = build_schema()
 with IndexStore(sys.argv[1]).writing(wait=False):
     builder = SegmentBuilder(schema, tempdir=sys.argv[1])

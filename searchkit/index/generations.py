@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import json
 import os
 import shutil
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from searchkit.index.schema import SCHEMA_VERSION
+from searchkit.whoosh_internals import mapped_file_class
 
 DEFAULT_INDEX = "index"
 META_FILE = "searchkit.json"
@@ -243,47 +243,10 @@ def _map_segment_files_without_copying() -> None:
     constructor copies the whole file into a ``BytesIO`` — the postings and term files included,
     hundreds of MB at 100,000 articles — although its reads (``get``, ``get_array``) use the map.
     Opening an index of 100,000 articles spent 0.75 s and as much memory as the files on those
-    copies. ``MappedFile`` makes the ``BytesIO`` only if a sequential read asks for it.
+    copies. ``MappedFile`` (``whoosh_internals.mapped_file_class``) makes the ``BytesIO`` only if
+    a sequential read asks for it.
     """
     from whoosh.filedb import compound
 
     if compound.BufferFile is not mapped_file_class():
         compound.BufferFile = mapped_file_class()
-
-
-@functools.cache
-def mapped_file_class() -> type:
-    """The class, made once (Whoosh is imported only when an index is opened)."""
-    from io import BytesIO
-
-    from whoosh.filedb.structfile import BufferFile
-
-    class MappedFile(BufferFile):
-        def __init__(self, buf, name=None, onclose=None) -> None:
-            self._buf = buf
-            self._name = name
-            self.onclose = onclose
-            self.is_real = False
-            self.is_closed = False
-            self._stream: BytesIO | None = None
-
-        @property
-        def file(self) -> BytesIO:
-            if self._stream is None:
-                self._stream = BytesIO(self._buf)
-            return self._stream
-
-        @file.setter
-        def file(self, value: BytesIO) -> None:
-            self._stream = value
-
-        def close(self) -> None:
-            if self.is_closed:
-                raise ValueError("This file is already closed")
-            if self.onclose:
-                self.onclose(self)
-            if self._stream is not None:
-                self._stream.close()
-            self.is_closed = True
-
-    return MappedFile

@@ -8,7 +8,7 @@ takes the block's pickled arrays as they are and un-delta-encodes them with ``it
 in C. Search uses this to find every match (set operations) and to score bare-word queries in bulk
 (``ranking.BulkScorer``); both are several times faster than Whoosh's matchers at 100k articles
 (docs/benchmarks.md). Only Whoosh's own codec (W3) is read this way; anything else goes through
-Whoosh's matcher API.
+Whoosh's matcher API. Whoosh's internals are reached through ``searchkit.whoosh_internals``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from itertools import accumulate, repeat
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
+
+from searchkit import whoosh_internals
 
 _BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
 
@@ -54,15 +56,12 @@ def read(
 def _read_blocks(
     matcher: W3LeafMatcher, offset: int, ids: list[int], weights: list[float], values
 ) -> None:
-    while not matcher._atend:
-        if matcher._data is None:
-            matcher._read_data()
-        raw_ids, raw_weights, _ = matcher._data
-        count = matcher._blocklength
+    for raw_ids, byteids, raw_weights, count, block_values in whoosh_internals.w3_blocks(
+        matcher, values=values is not None
+    ):
         if values is not None:
-            matcher._read_values()
-            values.extend(matcher._values)
-        block = raw_ids if matcher._byteids else accumulate(raw_ids)
+            values.extend(block_values)
+        block = raw_ids if byteids else accumulate(raw_ids)
         ids.extend((i + offset for i in block) if offset else block)
         if raw_weights is None:
             weights.extend(repeat(1.0, count))
@@ -70,9 +69,6 @@ def _read_blocks(
             weights.extend(repeat(raw_weights, count))
         else:
             weights.extend(raw_weights)
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
 
 
 def lengths(reader, fieldname: str) -> list[int]:
@@ -80,12 +76,7 @@ def lengths(reader, fieldname: str) -> list[int]:
     out: list[int] = []
     for leaf, _offset in reader.leaf_readers():
         count = leaf.doc_count_all()
-        column = None
-        perdoc = getattr(leaf, "_perdoc", None)
-        if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-            from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        column = whoosh_internals.length_column(leaf, fieldname)
         if column is None:
             out.extend(leaf.doc_field_length(d, fieldname, 0) for d in range(count))
         else:
@@ -100,16 +91,15 @@ def column_values(column) -> list:
     at once: iterating Whoosh's reader costs a file read and a struct unpack per document, about
     1.5 s for the few columns a first search reads at 100,000 articles.
     """
-    from whoosh.columns import NumericColumn
-
-    if type(column) is NumericColumn.Reader:
-        fixed = column._fixedlen
-        values = array(column._typecode)
-        if values.itemsize == fixed and column._count <= column._doccount:
-            values.frombytes(column._dbfile.get(column._basepos, column._count * fixed))
+    layout = whoosh_internals.numeric_layout(column)
+    if layout is not None:
+        fixed = layout.itemsize
+        values = array(layout.typecode)
+        if values.itemsize == fixed and layout.stored <= layout.doccount:
+            values.frombytes(whoosh_internals.numeric_bytes(column, layout))
             if sys.byteorder == "little" and fixed > 1:  # stored big-endian ("!" in struct)
                 values.byteswap()
             out = values.tolist()
-            out.extend(repeat(column._default, column._doccount - column._count))
+            out.extend(repeat(layout.default, layout.doccount - layout.stored))
             return out
     return list(column)
