@@ -20,20 +20,31 @@ _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*\n", re.S)
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 _SETEXT_H1 = re.compile(r"^=+\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+# Inline spans are bounded (_SPAN characters of text, _URL of address): unbounded, an opener
+# with no closer ("[a](" or "`" repeated) is scanned to the end of the line from every opener,
+# which is quadratic in the line (issue 15: 25 s on one 40 KB line). A longer span keeps its
+# markup as text, which loses nothing searchable.
+# Link text and addresses hold no bracket either, so a run of "[" fails at once from each.
+_SPAN, _URL = 1000, 2048
+_TEXT, _HREF = r"[^\[\]\n]", r"[^)\[\]\n]"
 _INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links -> their text
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference links
-    (re.compile(r"<[^>\n]+>"), ""),  # inline HTML tags
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])"), r"\2"),
-    (re.compile(r"~~(.+?)~~"), r"\1"),
-    (re.compile(r"(`+)\s*(.+?)\s*\1"), r"\2"),
+    (re.compile(rf"!\[({_TEXT}{{0,{_SPAN}}})\]\({_HREF}{{0,{_URL}}}\)"), r"\1"),  # images -> alt
+    (re.compile(rf"\[({_TEXT}{{1,{_SPAN}}})\]\({_HREF}{{0,{_URL}}}\)"), r"\1"),  # links -> text
+    (re.compile(rf"\[({_TEXT}{{1,{_SPAN}}})\]\[{_TEXT}{{0,{_SPAN}}}\]"), r"\1"),  # reference links
+    (re.compile(r"<[^<>\n]{1,500}>"), ""),  # inline HTML tags
+    (re.compile(rf"(\*\*|__)(.{{1,{_SPAN}}}?)\1"), r"\2"),
+    # emphasis holds no marker of its own kind, so "*a *a *a…" fails at the next "*" each time
+    (re.compile(rf"(?<![\w*])\*(?!\s)([^*\n]{{1,{_SPAN}}})(?<!\s)\*(?![\w*])"), r"\1"),
+    (re.compile(rf"(?<![\w_])_(?!\s)([^_\n]{{1,{_SPAN}}})(?<!\s)_(?![\w_])"), r"\1"),
+    (re.compile(rf"~~(.{{1,{_SPAN}}}?)~~"), r"\1"),
+    # code: the closing run of backticks is exactly as long as the opening one; one space inside
+    # each end is padding (CommonMark)
+    (re.compile(rf"(?<!`)(`+)(?!`) ?(.{{1,{_SPAN}}}?) ?(?<!`)\1(?!`)"), r"\2"),
 ]
 _BLOCK_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+_TABLE_RULE = re.compile(r"^\s*(?:\|\s*)?:?-{3,}")  # not \s*\|?\s*: quadratic on spaces
 
 
 def markdown_articles(page: Page) -> list[Article]:

@@ -23,7 +23,9 @@ from searchkit.ingest import lines as L
 from searchkit.ingest.dates import find_date, parse_date_line
 from searchkit.ingest.html.text import _clean, _first, _key, _unique
 
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|–—·•:»/-]|--)\s+")
+# (?<!\s): a match may start only where a run of spaces starts; without it, a title holding a
+# long run of spaces is tried from every space in it (quadratic, tests/test_regex_linear.py).
+_TITLE_SEPARATORS = re.compile(r"(?<!\s)\s+(?:[|–—·•:»/-]|--)\s+")
 _ISO_DATE = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})")
 _COMPACT_DATE = re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})T")  # 20180619T055000+0900
 _URLISH = re.compile(r"^(?:https?:)?//|^www\.|\.(?:com|org|net)\b", re.I)
