@@ -7,6 +7,7 @@ tests: every one failed before its fix.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -101,3 +102,24 @@ def test_json_output_keeps_the_text_but_escapes_it(runner, hostile_store):
 )
 def test_safe_text_removes_whole_sequences_and_keeps_newlines(text, clean):
     assert safe_text(text) == clean
+
+
+def test_a_file_name_that_is_not_utf8_is_indexed_under_a_readable_name(runner, tmp_path):
+    """It used to abort every run (UnicodeEncodeError: surrogates not allowed) until renamed."""
+    pages = tmp_path / "pages"
+    (pages / "sub").mkdir(parents=True)
+    text = b"A long story about a small cafe in Beijing and the people who run it. " * 8
+    raw = os.fsencode(pages)
+    with open(os.path.join(raw, b"caf\xe9.txt"), "wb") as f:
+        f.write(text)
+    with open(os.path.join(raw, b"sub", b"\xff\xfe-notes.txt"), "wb") as f:
+        f.write(text.replace(b"cafe", b"teahouse"))
+    index = ["--index", str(tmp_path / "ix")]
+    first = runner.invoke(app, ["index", str(pages), *index])
+    assert first.exit_code == 0, first.output
+    assert "2 read" in first.output
+    found = runner.invoke(app, ["search", "cafe Beijing", "--json", *index])
+    assert found.exit_code == 0, found.output
+    assert [h["source"] for h in json.loads(found.output)["hits"]] == ["pages/caf\\xe9.txt"]
+    again = runner.invoke(app, ["index", *index])  # the manifest recognises both files
+    assert "0 read, 2 unchanged" in again.output

@@ -80,7 +80,7 @@ def make_root(path: str | os.PathLike[str], taken: Sequence[str] = ()) -> Root:
     absolute = Path(os.path.abspath(path))
     parts = absolute.parts
     for n in range(1, len(parts) + 1):
-        label = "/".join(p.strip("/") for p in parts[-n:] if p.strip("/")) or "/"
+        label = shown_path("/".join(p.strip("/") for p in parts[-n:] if p.strip("/")) or "/")
         if label not in taken:
             return Root(str(absolute), label)
     return Root(str(absolute), str(absolute))
@@ -125,7 +125,9 @@ def _walk(
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield SkippedFile(_join(root.label, rel_folder), f"cannot read folder: {exc.strerror}")
+            yield SkippedFile(
+                _join(root.label, shown_path(rel_folder)), f"cannot read folder: {exc.strerror}"
+            )
             continue
         subfolders = []
         for entry in entries:
@@ -133,7 +135,7 @@ def _walk(
             if name.startswith("."):
                 continue
             rel = f"{rel_folder}/{name}" if rel_folder else name
-            label = f"{root.label}/{rel}"
+            label = f"{root.label}/{shown_path(rel)}"
             try:
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir(follow_symlinks=False)
@@ -185,6 +187,22 @@ def _file(
         yield SkippedFile(label, too_large(st.st_size, filters.max_bytes))
         return
     yield SourceFile(path=path, relpath=label, size=st.st_size, mtime=st.st_mtime)
+
+
+def shown_path(path: str) -> str:
+    """``path`` as valid Unicode, for relpaths (shown, stored, hashed into article ids).
+
+    A file name that is not valid UTF-8 (``caf\xe9.txt`` from a Latin-1 system) reaches Python as
+    a string with surrogate escapes, which cannot be encoded, stored in Whoosh or printed; it used
+    to abort the whole run. Its bad bytes are shown as ``\xe9`` instead: readable, stable from run
+    to run (so the manifest still recognises the file), and the file itself is still opened by
+    its real ``path``.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
 
 
 def too_large(size: int, cap: int) -> str:
