@@ -91,7 +91,7 @@ def fuzzy_text(reader, text: str) -> str:
 
 def run(searcher, queries, typos, qrels, key, any_word, policy):
     searcher.correct_always = policy == "always"
-    reader = searcher._searcher.reader()
+    reader = searcher.reader()
     results = {}
     for variant in ("clean", "typo"):
         run_ = {}
@@ -157,7 +157,7 @@ def main() -> None:
         store = IndexStore(Path(tmp) / "ix")
         evaluate.build_collection_index(collection, store)
         with Searcher(store) as searcher:
-            typos = make_typos(queries, searcher._searcher.reader())
+            typos = make_typos(queries, searcher.reader())
             rows = [
                 run(
                     searcher,
@@ -184,7 +184,7 @@ def main() -> None:
         with Searcher(seed_store) as searcher:
             queries = {q.id: q.text for q in judged}
             qrels = {q.id: q.judgments for q in judged}
-            typos = make_typos(queries, searcher._searcher.reader())
+            typos = make_typos(queries, searcher.reader())
             rows = [
                 run(searcher, queries, typos, qrels, lambda h: h.title, False, p) for p in policies
             ]

@@ -42,7 +42,7 @@ class Index:
 
     def __init__(self, path: PathLike | IndexStore | None = None) -> None:
         self.store = path if isinstance(path, IndexStore) else IndexStore(path)
-        self._searcher: Searcher | None = None
+        self._opened: Searcher | None = None
 
     @property
     def path(self) -> str:
@@ -51,13 +51,13 @@ class Index:
     @property
     def searcher(self) -> Searcher:
         """The open searcher, refreshed when a newer generation has been published."""
-        if self._searcher is None:
+        if self._opened is None:
             from searchkit.query.searcher import Searcher
 
-            self._searcher = Searcher(self.store)
+            self._opened = Searcher(self.store)
         else:
-            self._searcher.refresh()
-        return self._searcher
+            self._opened.refresh()
+        return self._opened
 
     def search(
         self,
@@ -129,9 +129,9 @@ class Index:
         )
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        if self._opened is not None:
+            self._opened.close()
+            self._opened = None
 
     def __enter__(self) -> Index:
         return self

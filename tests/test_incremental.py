@@ -29,10 +29,8 @@ def indexed(corpus_dir, tmp_path):
 def snapshot(store: IndexStore) -> dict[str, tuple]:
     """Every stored document, as the facts a user could notice (text, cluster, copies)."""
     with Searcher(store) as searcher:
-        docs = searcher._searcher.search(query.Every(), limit=None)
         out = {}
-        for hit in docs:
-            fields = hit.fields()
+        for fields in searcher.documents(query.Every()):
             meta = fields["meta"]
             if fields["kind"] == "article":
                 out[fields["id"]] = (

@@ -363,11 +363,8 @@ def index_env(seed_store, monkeypatch):
 )
 @pytest.mark.parametrize("any_word", [False, True])
 def test_bare_words_are_read_exactly_as_the_query_parser_reads_them(searcher, q, any_word):
-    from searchkit.query.searcher import _parse, _plain_query
-
-    parser = searcher._any_parser if any_word else searcher._parser
-    fast = _plain_query(searcher._ix.schema, searcher.params, q, any_word)
-    assert fast == _parse(parser, q).normalize()
+    fast = searcher.parser.plain(q, any_word=any_word)
+    assert fast == searcher.parser.full(q, any_word=any_word).normalize()
 
 
 def test_possessives_and_one_letter_words_do_not_become_phrases(searcher):
@@ -382,10 +379,10 @@ def test_possessives_and_one_letter_words_do_not_become_phrases(searcher):
 def test_bulk_scores_equal_whooshs_own_scoring(searcher, q, any_word):
     from searchkit.query import rank as ranking
 
-    found = searcher._matches(searcher.parse(q, any_word=any_word))
+    found = searcher.matches(searcher.parse(q, any_word=any_word))
     groups = ranking.term_groups(found.q)
     assert groups is not None
-    bulk = searcher._bulk().score(groups, found.lists, found.docs)
-    whoosh = {h.docnum: h.score for h in searcher._searcher.search(found.q, limit=None)}
+    bulk = searcher.bulk_scorer.score(groups, found.lists, found.docs)
+    whoosh = searcher.whoosh_scores(found.q)
     assert bulk.keys() == whoosh.keys()
     assert all(bulk[d] == pytest.approx(whoosh[d], rel=1e-9) for d in whoosh)

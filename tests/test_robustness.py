@@ -43,8 +43,7 @@ def only_text(store) -> str:
 def _ids(searcher) -> list[str]:
     from whoosh import query
 
-    hits = searcher._searcher.search(query.Term("kind", "article"), limit=None)
-    return [hit["id"] for hit in hits]
+    return [fields["id"] for fields in searcher.documents(query.Term("kind", "article"))]
 
 
 @pytest.mark.parametrize(

@@ -187,7 +187,7 @@ class BulkScorer:
     def score(
         self,
         groups: list[list[TermClause]],
-        lists,  # search.PostingLists: (field, term) -> (docnums, term frequencies)
+        lists,  # match.PostingLists: (field, term) -> (docnums, term frequencies)
         candidates: set[int],
     ) -> dict[int, float]:
         """Score of each candidate: the sum over clauses of boost × BM25 of the term in its field."""
@@ -228,7 +228,7 @@ def proximity_bonus(
     stats: BulkScorer,
     pairs: Sequence[tuple[str, str]],
     docnums: Iterable[int],
-    lists,  # search.PostingLists: where the terms' word positions come from
+    lists,  # match.PostingLists: where the terms' word positions come from
 ) -> dict[int, list[ScorePart]]:
     """BM25TP: for each pair of adjacent query words, sum 1/d² over their occurrences d words apart
     (d <= window) in title or body, saturate it like a term frequency, weight it by the pair's
@@ -328,7 +328,7 @@ def like_query(
 def explain(searcher, q: query.Query, docnum: int) -> list[ScorePart]:
     """What each (field, term) leaf of ``q`` adds to the score of ``docnum``."""
     parts: list[ScorePart] = []
-    for leaf in _scoring_leaves(q):
+    for leaf in scoring_leaves(q):
         try:
             matcher = leaf.matcher(searcher)
         except Exception:  # a leaf Whoosh cannot match on its own (rare): leave it out
@@ -343,18 +343,18 @@ def explain(searcher, q: query.Query, docnum: int) -> list[ScorePart]:
     return parts
 
 
-def _scoring_leaves(q: query.Query) -> Iterable[query.Query]:
+def scoring_leaves(q: query.Query) -> Iterable[query.Query]:
     """The leaves that add to a score: not those under a NOT, which only exclude."""
     if isinstance(q, query.Not):
         return
     if isinstance(q, query.AndNot):
-        yield from _scoring_leaves(q.a)
+        yield from scoring_leaves(q.a)
         return
     if q.is_leaf() or isinstance(q, query.Phrase):
         yield q
         return
     for child in q.children():
-        yield from _scoring_leaves(child)
+        yield from scoring_leaves(child)
 
 
 def _field_of(leaf: query.Query) -> str:

@@ -18,11 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 
-from searchkit.index.schema import parse_facet_value
+from searchkit.index.schema import FacetFields, parse_facet_value
 from searchkit.models import FACET_NAMES, FacetCount
 from searchkit.query.postings import column_values
 
 NO_STORY = -1
+# A story's site, category, authors (value numbers), year and day (see StoryTable).
+_StoryValues = tuple[int, int, tuple[int, ...], int, int]
 _MICROSECONDS_A_DAY = 86_400_000_000  # Whoosh stores a datetime as microseconds since 0001-01-01
 
 
@@ -125,38 +127,43 @@ def build_table(reader) -> StoryTable:
     max_day = dt.date.max.toordinal()
 
     sites, categories, author_names = FacetValues(), FacetValues(), FacetValues()
+
+    def shown(docnum: int, fields: FacetFields) -> _StoryValues:
+        """A story's values, taken from the copy it shows."""
+        # Raw column values: a missing number is the column type's largest value.
+        day = (dates[docnum] or 0) // _MICROSECONDS_A_DAY + 1
+        year = years[docnum] or 0
+        return (
+            sites.number(fields.site) if fields.site else -1,
+            categories.number(fields.category) if fields.category else -1,
+            tuple(author_names.number(a) for a in fields.authors),
+            year if 0 < year <= 9999 else 0,
+            day if 1 < day <= max_day else 0,
+        )
+
     story_numbers: dict[str, int] = {}
     story_of = [NO_STORY] * total
     canonical: list[int] = []
-    values: list[tuple] = []
+    values: list[_StoryValues] = []
     for docnum in range(total):
         fields = parse_facet_value(facets[docnum])
         if fields is None or docnum in deleted:
             continue
         key = clusters[docnum]
         story = story_numbers.get(key)
-        if story is None:
+        if story is None:  # the first copy met stands for its story until the canonical one
             story = story_numbers[key] = len(canonical)
             canonical.append(docnum)
-            values.append(())
-        story_of[docnum] = story
-        if fields.canonical or not values[story]:
+            values.append(shown(docnum, fields))
+        elif fields.canonical:
             canonical[story] = docnum
-            # Raw column values: a missing number is the column type's largest value.
-            day = (dates[docnum] or 0) // _MICROSECONDS_A_DAY + 1
-            year = years[docnum] or 0
-            values[story] = (
-                sites.number(fields.site) if fields.site else -1,
-                categories.number(fields.category) if fields.category else -1,
-                tuple(author_names.number(a) for a in fields.authors),
-                year if 0 < year <= 9999 else 0,
-                day if 1 < day <= max_day else 0,
-            )
-    site: list[int] = [v[0] for v in values]
-    category: list[int] = [v[1] for v in values]
-    authors: list[tuple[int, ...]] = [v[2] for v in values]
-    year: list[int] = [v[3] for v in values]
-    day: list[int] = [v[4] for v in values]
+            values[story] = shown(docnum, fields)
+        story_of[docnum] = story
+    site = [v[0] for v in values]
+    category = [v[1] for v in values]
+    authors = [v[2] for v in values]
+    year = [v[3] for v in values]
+    day = [v[4] for v in values]
     return StoryTable(
         story_of, canonical, site, category, authors, year, day, sites, categories, author_names
     )

@@ -1,0 +1,205 @@
+"""Match: a parsed query -> the documents and distinct stories it matches, without scoring.
+
+In: an ``OpenIndex`` and a Whoosh query. Out: ``Matches`` — the query, its document numbers, the
+stories among them, and the posting lists read to find them (``PostingLists``, which ranking then
+scores from instead of reading them again). Terms read their posting lists whole and And / Or /
+Not become set operations (``docset``); anything else goes through Whoosh.
+
+``find`` is what a search does before ranking: it matches the query, tries a spelling correction
+when the query finds little (keeping it only when it finds more), and when fewer than
+``relax_below`` stories hold every word it matches any word instead, with the stricter matches
+kept (``Matches.first``) to rank before the rest. ``Found`` carries the notices that say so.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import query
+
+from searchkit.query import postings, spelling
+from searchkit.query.parse import plain_words
+from searchkit.query.snapshot import OpenIndex
+
+# A query finding fewer distinct stories than this is checked for spelling mistakes.
+FEW_RESULTS = 3
+# Check the spelling of every plain query, not only those that find little
+# (bench/typos.py measures both; docs/benchmarks.md).
+CORRECT_ALWAYS = False
+# ...and one finding fewer than this with all its words also shows articles with some of them
+# (after those with all). Measured on the seeds' judged queries: docs/benchmarks.md.
+RELAX_BELOW = 2
+
+
+class PostingLists:
+    """The posting lists one search reads, each read once (``postings.read``), by (field, term).
+
+    For fields that keep word positions the encoded positions are kept too, for the proximity
+    bonus of the top candidates (``positions``).
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.lists: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+        self.values: dict[tuple[str, str], list[Any]] = {}
+
+    def get(self, fieldname: str, text: Any) -> tuple[list[int], list[float]]:
+        """Document numbers holding the term, and its frequency in each (empty when none)."""
+        key = (fieldname, text)
+        found = self.lists.get(key)
+        if found is None:
+            found = ([], [])
+            btext = self._bytes(fieldname, text)
+            if btext is not None:
+                positional = self.reader.schema[fieldname].format.supports("positions")
+                keep: list[Any] | None = [] if positional else None
+                found = postings.read(self.reader, fieldname, btext, values=keep)
+                if keep is not None:
+                    self.values[key] = keep
+            self.lists[key] = found
+        return found
+
+    def positions(self, fieldname: str, text: Any, docnums: list[int]) -> dict[int, list[int]]:
+        """Word positions of the term in each of these documents that holds it."""
+        ids, _ = self.get(fieldname, text)
+        values = self.values.get((fieldname, text))
+        if not values:
+            return {}
+        decode = self.reader.schema[fieldname].format.decode_positions
+        found = {}
+        for docnum in docnums:
+            i = bisect.bisect_left(ids, docnum)
+            if i < len(ids) and ids[i] == docnum:
+                found[docnum] = decode(values[i])
+        return found
+
+    def _bytes(self, fieldname: str, text: Any) -> bytes | None:
+        if fieldname not in self.reader.schema:
+            return None
+        try:
+            return self.reader.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
+
+
+@dataclass(slots=True)
+class Matches:
+    """What a query matched: its documents, and the distinct stories among them."""
+
+    q: query.Query
+    docs: set[int]
+    stories: set[int]
+    text: str = ""
+    first: Matches | None = None  # the stricter matches (every word) that rank before the rest
+    lists: PostingLists | None = None  # the posting lists read to find them, for scoring
+
+
+@dataclass(slots=True)
+class Found:
+    """The matches a search ranks, with what the user is told about how they were found."""
+
+    matches: Matches
+    notices: list[str] = field(default_factory=list)
+    corrected: str | None = None  # the spelling correction searched instead of the text typed
+
+
+def matches(index: OpenIndex, q: query.Query, text: str = "") -> Matches:
+    """The documents and stories ``q`` matches (``text``: the query text it came from)."""
+    if q is query.NullQuery:
+        return Matches(q, set(), set(), text)
+    lists = PostingLists(index.reader())
+    docs = docset(index.whoosh, q, lists)
+    return Matches(q, docs, index.table.stories_of(docs), text, lists=lists)
+
+
+def find(
+    index: OpenIndex,
+    q: query.Query,
+    text: str,
+    *,
+    any_word: bool,
+    correct_always: bool = CORRECT_ALWAYS,
+    relax_below: int = RELAX_BELOW,
+) -> Found:
+    """Match ``q`` (parsed from ``text``), with spelling correction and the any-word fallback."""
+    parse = index.parser.parse
+    notices: list[str] = []
+    corrected = None
+    found = matches(index, q, text)
+    plain = plain_words(text)
+    if plain and (correct_always or len(found.stories) < FEW_RESULTS):
+        suggestion = spelling.correct(index.reader(), text)
+        if suggestion is not None and _better(index, suggestion, found, any_word):
+            found = matches(index, parse(suggestion, any_word=any_word), suggestion)
+            corrected = suggestion
+    if found.q is query.NullQuery:
+        notices.append("The query has no searchable words (only common words like 'the').")
+        return Found(found, notices, corrected)
+    if plain > 1 and not any_word and len(found.stories) < relax_below:
+        # At most one article holds every word: rank those first, then the ones with some of them.
+        loose = matches(index, parse(corrected or text, any_word=True))
+        if len(loose.stories) > len(found.stories):
+            if found.stories:
+                n = len(found.stories)
+                notices.append(
+                    f"Only {n} {'article contains' if n == 1 else 'articles contain'} all "
+                    "the words; articles with some of them follow."
+                )
+            else:
+                notices.append("No article contains all the words; showing those with any of them.")
+            loose.first = found
+            found = loose
+    return Found(found, notices, corrected)
+
+
+def _better(index: OpenIndex, suggestion: str, found: Matches, any_word: bool) -> bool:
+    """Whether a spelling correction finds more than the query as typed (any word, if neither
+    finds an article with all its words)."""
+    parse = index.parser.parse
+    better = matches(index, parse(suggestion, any_word=any_word))
+    if len(better.stories) != len(found.stories):
+        return len(better.stories) > len(found.stories)
+    if found.stories or any_word:
+        return False
+    typed = matches(index, parse(found.text, any_word=True))
+    fixed = matches(index, parse(suggestion, any_word=True))
+    return len(fixed.stories) > len(typed.stories)
+
+
+def docset(searcher: Any, q: query.Query, lists: PostingLists) -> set[int]:
+    """Document numbers matching ``q``, without scoring.
+
+    Terms read their posting lists whole (``postings``) and And / Or / Not become set operations,
+    several times faster than walking Whoosh's matchers one document at a time; anything else
+    (phrases, ranges, wildcards) goes through Whoosh.
+    """
+    if isinstance(q, query.Term):
+        return set(lists.get(q.fieldname, q.text)[0])
+    if isinstance(q, query.Or):
+        out: set[int] = set()
+        for child in q.subqueries:
+            if isinstance(child, query.Term) and child.fieldname == "exact":
+                continue  # an exact-word match is always a stemmed match too
+            out |= docset(searcher, child, lists)
+        return out
+    if isinstance(q, query.And):
+        positive = [c for c in q.subqueries if not isinstance(c, query.Not)]
+        negative = [c.query for c in q.subqueries if isinstance(c, query.Not)]
+        if not positive:
+            return set(searcher.docs_for_query(q))
+        sets = sorted((docset(searcher, c, lists) for c in positive), key=len)
+        out = sets[0].intersection(*sets[1:])
+        for child in negative:
+            if not out:
+                break
+            out -= docset(searcher, child, lists)
+        return out
+    if isinstance(q, query.AndNot):
+        return docset(searcher, q.a, lists) - docset(searcher, q.b, lists)
+    if isinstance(q, query.AndMaybe):
+        return docset(searcher, q.a, lists)
+    if q is query.NullQuery or isinstance(q, query.NullQuery.__class__):
+        return set()
+    return set(searcher.docs_for_query(q))
