@@ -2,8 +2,8 @@
 
 - Paths: ``ROOT`` (this checkout), ``SHARED`` (the shared data folder ``../shared`` beside it, with
   ``CRANFIELD`` in ``ir/cranfield``), ``OUT`` (bench/out, results) and ``CACHE`` (bench/.cache,
-  generated corpora and indexes). ``corpus_for(n)`` is the cached generated corpus of ``n``
-  articles (bench/corpus.py).
+  generated corpora and indexes; ``bench.corpus.corpus_for(n)`` caches its generated corpora
+  there).
 - ``latency_summary(seconds)``: p50 / p95 / p99 / mean in milliseconds from a list of timings,
   with one percentile definition for every benchmark (``percentile``, below).
 - Exporters: ``index_docs(index)`` reads the articles as searchkit segmented them out of an index
@@ -26,7 +26,6 @@ import json
 import math
 import random
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -39,7 +38,7 @@ OUT = ROOT / "bench" / "out"
 CACHE = ROOT / "bench" / ".cache"
 
 __all__ = [
-    "CACHE", "CRANFIELD", "OUT", "ROOT", "SHARED", "Doc", "corpus_for", "export_docs",
+    "CACHE", "CRANFIELD", "OUT", "ROOT", "SHARED", "Doc", "export_docs",
     "index_docs", "latency_summary", "make_queries", "percentile", "read_docs",
 ]  # fmt: skip
 
@@ -65,18 +64,6 @@ def latency_summary(seconds: list[float], prefix: str = "") -> dict[str, float]:
 
 
 # --- corpora and exported articles ----------------------------------------------------------------
-
-
-def corpus_for(articles: int, seed: int = 42) -> Path:
-    """The generated corpus of ``articles`` stories (bench/corpus.py), cached in bench/.cache."""
-    from bench.corpus import generate
-
-    folder = CACHE / f"gen-{articles}-seed{seed}"
-    manifest = folder / ".manifest.json"
-    if not manifest.exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        generate(articles, folder, seed=seed)
-    return folder
 
 
 def index_docs(index: Path, *, canonical: bool = False) -> list[Doc]:

@@ -20,12 +20,13 @@ import datetime as dt
 import json
 import random
 import re
+import shutil
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bench.common import CACHE, ROOT
 from bench.common import CRANFIELD as _CRANFIELD_DIR
-from bench.common import ROOT
 
 CRANFIELD = _CRANFIELD_DIR / "cran.all.1400"
 # the repository's own copy of the same file (tests/data/cranfield), when ../shared is not there
@@ -265,3 +266,13 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def corpus_for(articles: int, seed: int = 42) -> Path:
+    """The generated corpus of ``articles`` stories (bench/corpus.py), cached in bench/.cache."""
+    folder = CACHE / f"gen-{articles}-seed{seed}"
+    manifest = folder / ".manifest.json"
+    if not manifest.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        generate(articles, folder, seed=seed)
+    return folder

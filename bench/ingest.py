@@ -31,7 +31,8 @@ import time
 from pathlib import Path
 
 from bench import encodings, extraction
-from bench.common import CACHE, OUT, ROOT, corpus_for, export_docs
+from bench.common import CACHE, OUT, ROOT, export_docs
+from bench.corpus import corpus_for
 from bench.worker import measure
 
 

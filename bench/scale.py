@@ -19,7 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import searchkit
-from bench.common import CACHE, ROOT, corpus_for, export_docs, latency_summary, make_queries
+from bench.common import CACHE, ROOT, export_docs, latency_summary, make_queries
+from bench.corpus import corpus_for
 from bench.peers import PEERS, folder_size
 from bench.worker import measure
 

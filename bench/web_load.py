@@ -34,7 +34,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import searchkit
-from bench.common import CACHE, OUT, ROOT, corpus_for, index_docs, latency_summary, make_queries
+from bench.common import CACHE, OUT, ROOT, index_docs, latency_summary, make_queries
+from bench.corpus import corpus_for
 
 MIX = (("api", 0.7), ("page", 0.2), ("article", 0.1))
 

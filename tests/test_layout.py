@@ -15,12 +15,11 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "searchkit"
 
 
-def _modules() -> dict[str, Path]:
+def _modules(*packages: str) -> dict[str, Path]:
     found = {}
-    for path in PACKAGE.rglob("*.py"):
+    for path in (p for package in packages for p in (ROOT / package).rglob("*.py")):
         parts = path.relative_to(ROOT).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
@@ -54,7 +53,7 @@ def _imports(module: str, path: Path) -> Iterator[tuple[str, int]]:
 
 
 def _internal_graph() -> dict[str, set[str]]:
-    modules = _modules()
+    modules = _modules("searchkit", "bench")
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         for target, _ in _imports(name, path):
@@ -102,6 +101,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_module_imports_one_that_imports_it_back():
+    """In searchkit/ and bench/ alike."""
     cycles = _cycles(_internal_graph())
     assert cycles == [], "import cycles (lazy imports included): " + "; ".join(
         " <-> ".join(c) for c in cycles
@@ -133,7 +133,7 @@ def test_every_package_searchkit_imports_is_a_declared_dependency():
     }
     declared = _declared_distributions()
     undeclared = []
-    for name, path in _modules().items():
+    for name, path in _modules("searchkit").items():
         for target, line in _imports(name, path):
             top = target.split(".")[0]
             if not top or top == "searchkit" or top in sys.stdlib_module_names:
