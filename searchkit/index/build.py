@@ -64,6 +64,8 @@ from searchkit.ingest.parallel import FileResult, default_workers, read_files
 from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile, SourceFile
 
 if TYPE_CHECKING:  # the writer is imported when a run writes, not when the CLI starts
+    from whoosh.index import Index as WhooshIndex
+
     from searchkit.index.writer import Analyser, SegmentBuilder
 
 __all__ = [  # the document helpers, re-exported for callers that found them here
@@ -548,30 +550,50 @@ def _write(run: _Run, gen: Path, report: BuildReport) -> None:
     that also deletes what went; the document count is checked before anything is published."""
     from whoosh import index as whoosh_index
 
-    from searchkit.index.generations import link_generation
-    from searchkit.index.schema import build_schema
     from searchkit.index.writer import commit_segment
 
-    live = run.live if run.stored.store is not None else None
     workers = default_workers() if run.workers is None else run.workers
-    if live is not None:
-        link_generation(live, gen)
-        ix = whoosh_index.open_dir(os.fspath(gen))
-    else:
-        ix = whoosh_index.create_in(os.fspath(gen), build_schema())
-    # Articles whose cluster changed are re-added from what the index stores about them.
-    rewritten: list[tuple[Article, Fingerprint]] = []
-    if run.rewrite and run.items is not None:
-        with ix.searcher() as searcher:
-            for article_id in run.rewrite:
-                stored = searcher.document(id=article_id, kind="article")
-                if stored is not None:
-                    rewritten.append(
-                        (article_from_stored(stored), run.items[article_id].fingerprint)
-                    )
+    ix = _open_generation(run, gen)
     before = ix.doc_count()
-    builder, analyser = run.batch.builder, run.batch.analyser
+    builder = run.batch.builder
     builder.open(ix.storage)
+    _complete_documents(run, ix, report, workers)
+    run.stage("commit")
+    added = builder.doc_count
+    segment = builder.finish(processes=workers)
+    doomed = _doomed_ids(run)
+    deleted = commit_segment(ix, segment, (("id", doc_id) for doc_id in doomed))
+    after = whoosh_index.open_dir(os.fspath(gen)).doc_count()
+    if after != before - deleted + added:
+        raise StoreError(
+            f"the index writer kept {after} documents instead of {before - deleted + added}; "
+            "nothing was published"
+        )
+
+
+def _live_to_extend(run: _Run) -> Path | None:
+    """The live generation this run adds to, or None when it starts a new index."""
+    return run.live if run.stored.store is not None else None
+
+
+def _open_generation(run: _Run, gen: Path) -> WhooshIndex:
+    """The new generation opened for writing: the live one's files linked in, or a new index."""
+    from whoosh import index as whoosh_index
+
+    from searchkit.index.generations import link_generation
+    from searchkit.index.schema import build_schema
+
+    live = _live_to_extend(run)
+    if live is None:
+        return whoosh_index.create_in(os.fspath(gen), build_schema())
+    link_generation(live, gen)
+    return whoosh_index.open_dir(os.fspath(gen))
+
+
+def _complete_documents(run: _Run, ix: WhooshIndex, report: BuildReport, workers: int) -> None:
+    """Give every document of the new segment its remaining postings (the cluster fields, known
+    only after dedup), plus the documents known whole: re-written articles and the manifests."""
+    builder, analyser = run.batch.builder, run.batch.analyser
     # Documents known whole get their postings now, after the articles read in this run: from
     # here on only those articles' cluster fields gain postings, so a helper process can write
     # the other fields' posting lists while this one completes the documents.
@@ -581,7 +603,8 @@ def _write(run: _Run, gen: Path, report: BuildReport) -> None:
         "duplicate_clusters": report.duplicate_clusters,
     }
     known_whole = [
-        article_document(article, fp, run.cluster_of[article.id]) for article, fp in rewritten
+        article_document(article, fp, run.cluster_of[article.id])
+        for article, fp in _rewritten_articles(run, ix)
     ]
     known_whole.append(files_manifest_document(run.files, counts))
     if run.items is not None and run.states is not None:
@@ -602,27 +625,36 @@ def _write(run: _Run, gen: Path, report: BuildReport) -> None:
         docnum += 1
     for docnum, fields in enumerate(known_whole, start=first_whole):
         builder.complete(docnum, fields, analyser)
-    run.stage("commit")
-    added = builder.doc_count
-    doomed: list[str] = []
-    if live is not None:
-        replaced_files = [
-            *run.gone,
-            *(r.relpath for r in run.new_results),
-            *_skipped_now(run.files, run.stored),
-        ]
-        doomed = [*(run.removed_ids | set(run.rewrite)), *("file:" + rel for rel in replaced_files)]
-        doomed.append(FILES_MANIFEST_ID)
-        if run.items is not None:
-            doomed.append(DEDUP_MANIFEST_ID)
-    segment = builder.finish(processes=workers)
-    deleted = commit_segment(ix, segment, (("id", doc_id) for doc_id in doomed))
-    after = whoosh_index.open_dir(os.fspath(gen)).doc_count()
-    if after != before - deleted + added:
-        raise StoreError(
-            f"the index writer kept {after} documents instead of {before - deleted + added}; "
-            "nothing was published"
-        )
+
+
+def _rewritten_articles(run: _Run, ix: WhooshIndex) -> list[tuple[Article, Fingerprint]]:
+    """Stored articles whose cluster changed, re-read from what the index stores about them."""
+    if not run.rewrite or run.items is None:
+        return []
+    rewritten = []
+    with ix.searcher() as searcher:
+        for article_id in run.rewrite:
+            stored = searcher.document(id=article_id, kind="article")
+            if stored is not None:
+                rewritten.append((article_from_stored(stored), run.items[article_id].fingerprint))
+    return rewritten
+
+
+def _doomed_ids(run: _Run) -> list[str]:
+    """Ids the commit deletes from the live generation: removed, changed and re-written articles,
+    the file documents of files gone, re-read or skipped now, and the manifests being replaced."""
+    if _live_to_extend(run) is None:
+        return []
+    replaced_files = [
+        *run.gone,
+        *(r.relpath for r in run.new_results),
+        *_skipped_now(run.files, run.stored),
+    ]
+    doomed = [*(run.removed_ids | set(run.rewrite)), *("file:" + rel for rel in replaced_files)]
+    doomed.append(FILES_MANIFEST_ID)
+    if run.items is not None:
+        doomed.append(DEDUP_MANIFEST_ID)
+    return doomed
 
 
 def _meta_changed(
