@@ -233,7 +233,12 @@ def _parse_size(text: str) -> int:
         )
     units = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
     unit = (match.group(2) or "").lower()[:1]
-    return int(float(match.group(1)) * units[unit])
+    size = int(float(match.group(1)) * units[unit])
+    if size < 1:  # 0 used to mean "no cap given", i.e. the 50 MB default, without a word
+        raise typer.BadParameter(
+            f"{text!r}: the size cap must be at least 1 byte", param_hint="--max-size"
+        )
+    return size
 
 
 @app.command("search")
@@ -493,10 +498,21 @@ search_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 search_app.command(help="Search the index (same as `searchkit search`).")(search_cmd)
 
 
+# typer 0.28 vendors click (typer._click) and exports only some of its exceptions; its
+# UsageError is the base of the BadParameter it does export, whichever click is underneath.
+_USAGE_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+
+
 def _run(typer_app: typer.Typer) -> None:
     try:
-        typer_app()
-    except KeyboardInterrupt:
+        # standalone_mode=False: usage errors come back as exceptions, to be told in one line
+        # rather than typer's six-line box
+        code = typer_app(standalone_mode=False)
+    except _USAGE_ERROR as exc:  # a bad option or value, a missing argument
+        _usage_error(exc)
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("searchkit: interrupted", err=True)
         sys.exit(130)
     except SystemExit:
@@ -506,6 +522,18 @@ def _run(typer_app: typer.Typer) -> None:
             raise
         typer.echo(f"searchkit: error: {type(exc).__name__}: {safe_text(str(exc))}", err=True)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(exc: Any) -> NoReturn:
+    """One line for click's UsageError (``exc``: typed Any, the class is found at run time)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `searchkit` alone: the help, as before
+        exc.show()
+        sys.exit(exc.exit_code)
+    command = exc.ctx.command_path if exc.ctx else "searchkit"
+    message = safe_text(exc.format_message())
+    typer.echo(f"searchkit: error: {message} (see `{command} --help`)", err=True)
+    sys.exit(exc.exit_code)
 
 
 def main() -> None:

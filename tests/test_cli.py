@@ -296,3 +296,25 @@ def test_a_search_imports_nothing_heavy(tmp_path, seed_store):
     )  # fmt: skip
     assert "Open Sesame" in done.stdout
     assert done.stderr.splitlines()[-1] == "heavy:"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search"], "Missing argument 'query'. (see `python -m searchkit search --help`)"),
+        (["search", "x", "--limit", "0"], "Invalid value for '--limit' / '-n': 0 is not in"),
+        (["index", "--max-size", "0"], "the size cap must be at least 1 byte"),
+        (["bogus"], "No such command 'bogus'. (see `python -m searchkit --help`)"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(tmp_path, args, message):
+    """The README's promise, checked on the real entry point (CliRunner bypasses it)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SEARCHKIT_INDEX": str(tmp_path / "ix")}
+    done = subprocess.run(
+        [sys.executable, "-m", "searchkit", *args],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("searchkit: error: ")
+    assert message in done.stderr
+    assert not (tmp_path / "ix").exists()

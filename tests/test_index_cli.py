@@ -87,6 +87,13 @@ def test_bad_size_is_a_usage_error(runner, tmp_path):
     assert "'big' is not a size like 20MB or 500k" in result.output
 
 
+def test_a_zero_size_cap_is_refused_rather_than_read_as_the_default(runner, tmp_path):
+    result = runner.invoke(app, ["index", "--index", str(tmp_path / "ix"), "--max-size", "0"])
+    assert result.exit_code == 2
+    assert "the size cap must be at least 1 byte" in result.output
+    assert not (tmp_path / "ix").exists()
+
+
 def test_a_terminal_gets_a_progress_bar_on_stderr(tmp_path, seeds_dir):
     """Run as a user would on a terminal: stderr is a pseudo-terminal, stdout a pipe."""
     import os
