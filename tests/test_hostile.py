@@ -123,3 +123,31 @@ def test_a_file_name_that_is_not_utf8_is_indexed_under_a_readable_name(runner, t
     assert [h["source"] for h in json.loads(found.output)["hits"]] == ["pages/caf\\xe9.txt"]
     again = runner.invoke(app, ["index", *index])  # the manifest recognises both files
     assert "0 read, 2 unchanged" in again.output
+
+
+def test_a_lone_star_browses_every_story_without_expanding_a_word(searcher, monkeypatch):
+    """``*`` is every article (read from no posting list), not a wildcard over every word: with
+    the expansion cap at 3 words it still finds every story, and says nothing was cut."""
+    from searchkit.query import parse
+
+    monkeypatch.setattr(parse, "MAX_EXPANSION", 3)
+    everything = searcher.search("*", limit=5)
+    assert everything.total == searcher.stats()["distinct_articles"]
+    assert everything.notices == [] and len(everything.hits) == 5
+
+
+def test_a_prefix_standing_for_many_words_searches_the_most_common_and_says_so(
+    searcher, monkeypatch
+):
+    from searchkit.query import parse
+
+    unbounded = searcher.search("s*", limit=50)
+    monkeypatch.setattr(parse, "MAX_EXPANSION", 3)
+    bounded = searcher.search("s*", limit=50)
+    assert len(bounded.notices) == 1
+    assert re.fullmatch(
+        r"'s\*' stands for [\d,]+ words; searched the 3 most common of them\.", bounded.notices[0]
+    )
+    assert 0 < bounded.total <= unbounded.total
+    # the most common s-words (social, say, ...) still find the Sesame Credit story
+    assert any("Sesame" in h.title for h in bounded.hits)

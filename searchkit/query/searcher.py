@@ -33,7 +33,7 @@ from searchkit.query.articles import ArticleNotFound
 from searchkit.query.facets import facet_counts
 from searchkit.query.filters import ResultFilters, StoryTest, passing
 from searchkit.query.match import CORRECT_ALWAYS, FEW_RESULTS, RELAX_BELOW, Matches
-from searchkit.query.parse import MAX_QUERY_CHARS, QueryError, QueryParser
+from searchkit.query.parse import MAX_QUERY_CHARS, QueryError, QueryParser, bound_expansions
 from searchkit.query.rank import BulkScorer, RankingParams
 from searchkit.query.snapshot import OpenIndex, generation_name
 from searchkit.query.stories import StoryTable
@@ -207,7 +207,7 @@ class Searcher:
     ) -> _Outcome:
         """Match, correct, filter and rank: everything a page of results needs but the hits."""
         index = self._index
-        q = index.parser.parse(text, any_word=any_word)
+        q, bounded = bound_expansions(index.reader(), index.parser.parse(text, any_word=any_word))
         tests = (filters or ResultFilters()).predicates(index.table)
         found = match.find(
             index,
@@ -217,6 +217,7 @@ class Searcher:
             correct_always=self.correct_always,
             relax_below=self.relax_below,
         )
+        found.notices[:0] = bounded
         matched = found.matches
         if matched.q is query.NullQuery:
             return _Outcome(found, tests, set(), [])
@@ -246,4 +247,3 @@ class Searcher:
     def stats(self) -> dict[str, Any]:
         """Counts of articles, distinct stories, duplicates and sources; the build's record."""
         return articles.stats(self._index, self.store)
-

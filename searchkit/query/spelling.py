@@ -7,7 +7,7 @@ title, summary and body), so suggestions are words the collection really holds a
 never lead to nothing. A word is corrected only when the collection does not hold it; its
 replacement is the indexed word fewest edits away (Damerau–Levenshtein: a swap of two neighbouring
 letters is one edit), the most frequent one among equals. Search only uses the correction when it
-finds more stories than the query as typed (``search.Searcher.search``). docs/benchmarks.md gives
+finds more stories than the query as typed (``match.find``). docs/benchmarks.md gives
 the precision and recall of this on misspelt versions of the judged queries.
 """
 
