@@ -32,6 +32,10 @@ MAX_QUERY_CHARS = 1000
 # "s* OR t* OR p* OR c*" 49 s, while the server's one searcher waited (issue 15.1); 128 common
 # words still find what a prefix search is for, and a more specific pattern needs no cap.
 MAX_EXPANSION = 128
+# ... and all of a query's patterns together: "a* OR b* OR … z*" shares this many words out, at
+# least MIN_SHARE each (one bare prefix over the five searched fields is 5 x 128).
+MAX_QUERY_EXPANSION = 640
+MIN_SHARE = 8
 # Words looked at before the pattern is cut off (a regex or "*e*" must test every word).
 MAX_SCANNED = 100_000
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -229,16 +233,19 @@ def bound_expansions(reader: Any, q: query.Query) -> tuple[query.Query, list[str
     ``*`` alone (or ``field:*``) becomes ``Every()``: all articles, read from no posting list,
     rather than a wildcard over every word of every field (14 s on 3,000 articles). A wildcard,
     prefix, regex, fuzzy term or word range that stands for more than ``MAX_EXPANSION`` words
-    becomes an Or of its ``MAX_EXPANSION`` most common ones (by document frequency), so no query
+    (fewer when the query holds many patterns: ``MAX_QUERY_EXPANSION`` in all) becomes an Or of
+    its most common ones (by document frequency), so no query
     reads more than a bounded number of posting lists; a smaller one becomes the Or of its words.
     """
     cut: dict[str, int] = {}
+    patterns = sum(1 for node in q.leaves() if isinstance(node, query.MultiTerm)) or 1
+    share = min(MAX_EXPANSION, max(MIN_SHARE, MAX_QUERY_EXPANSION // patterns))
 
     def rewrite(node: query.Query) -> query.Query:
         if isinstance(node, query.Wildcard | query.Prefix) and node.text.strip("*") == "":
             return query.Every()
         if isinstance(node, query.MultiTerm):
-            return _capped(reader, node, cut)
+            return _capped(reader, node, share, cut)
         if node.is_leaf():
             return node
         rewritten = node.apply(rewrite)
@@ -254,13 +261,13 @@ def bound_expansions(reader: Any, q: query.Query) -> tuple[query.Query, list[str
     bounded = rewrite(q)
     notices = [
         f"'{pattern}' stands for {n:,}{'+' if n >= MAX_SCANNED else ''} words; "
-        f"searched the {MAX_EXPANSION} most common of them."
+        f"searched the {share} most common of them."
         for pattern, n in cut.items()
     ]
     return bounded, notices
 
 
-def _capped(reader: Any, node: query.MultiTerm, cut: dict[str, int]) -> query.Query:
+def _capped(reader: Any, node: query.MultiTerm, share: int, cut: dict[str, int]) -> query.Query:
     fieldname = node.field()
     if not fieldname or fieldname not in reader.schema:
         return node
@@ -269,11 +276,9 @@ def _capped(reader: Any, node: query.MultiTerm, cut: dict[str, int]) -> query.Qu
         if scanned >= MAX_SCANNED:
             break
         words.append(btext)
-    if len(words) > MAX_EXPANSION:
+    if len(words) > share:
         total = len(words)
-        words = heapq.nlargest(
-            MAX_EXPANSION, words, key=lambda b: reader.doc_frequency(fieldname, b)
-        )
+        words = heapq.nlargest(share, words, key=lambda b: reader.doc_frequency(fieldname, b))
         pattern = _pattern_text(node)
         cut[pattern] = max(cut.get(pattern, 0), total)
     if not words:

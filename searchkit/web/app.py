@@ -109,6 +109,42 @@ class HostCheck:
         await self.app(scope, receive, send)
 
 
+class CrossSiteCheck:
+    """ASGI middleware: answer 403 to a request another site's page made the browser send.
+
+    Any page the user has open can point ``<img src="http://127.0.0.1:8732/api/search?q=…">`` or
+    a ``fetch`` at this server: the Host check does not stop that (the browser sends our own
+    host), and each such request runs a search. Browsers say where a request comes from:
+    ``Sec-Fetch-Site`` (``same-origin``, ``same-site``, ``cross-site``, or ``none`` for an address
+    typed or bookmarked) and, on fetches and form posts, ``Origin``. Allowed: our own pages, the
+    user's own navigation, and a link followed from elsewhere (a top-level ``navigate`` shows a
+    page and runs one search, as if typed); refused: everything else from another origin. Clients
+    that send neither header (curl, scripts) are not browsers carrying someone else's page.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
+            headers = Headers(scope=scope)
+            site = headers.get("sec-fetch-site", "")
+            navigation = headers.get("sec-fetch-mode", "") == "navigate"
+            origin = headers.get("origin")
+            foreign_origin = origin is not None and not _same_origin(origin, headers)
+            if (site in ("cross-site", "same-site") and not navigation) or foreign_origin:
+                error = {"error": "cross-site requests are refused", "status": 403}
+                await api.JSON(error, status_code=403)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _same_origin(origin: str, headers: Headers) -> bool:
+    """Whether an ``Origin`` header names this server (as its ``Host`` header does)."""
+    host = headers.get("host", "")
+    return origin in (f"http://{host}", f"https://{host}")
+
+
 def _wants_json(request: Request) -> bool:
     path = request.url.path
     return path.startswith("/api/") or path == "/healthz"
@@ -208,6 +244,7 @@ def create_app(
     middleware = [Middleware(SecurityHeaders)]
     if allowed_hosts is not None:
         middleware.append(Middleware(HostCheck, allowed_hosts=allowed_hosts))
+    middleware.append(Middleware(CrossSiteCheck))
     app = Starlette(
         routes=routes,
         middleware=middleware,

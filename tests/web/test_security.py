@@ -446,3 +446,35 @@ def test_foreign_host_headers_are_refused(client, host):
 @pytest.mark.parametrize("host", ["localhost:8732", "127.0.0.1:8732", "[::1]:8732", "LOCALHOST"])
 def test_loopback_host_headers_are_served(client, host):
     assert client.get("/healthz", headers={"host": host}).status_code == 200
+
+
+# --- requests another site's page makes the browser send (issue 15.1) -------------------------
+
+IMAGE_FROM_ELSEWHERE = {"sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors", "sec-fetch-dest": "image"}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["/api/search?q=a*", "/?q=a*", "/api/stats", "/healthz"])
+def test_a_page_elsewhere_cannot_make_the_browser_search(client, path):
+    """``<img src="http://127.0.0.1:8732/api/search?q=a*">`` on any site the user visits."""
+    response = client.get(path, headers=IMAGE_FROM_ELSEWHERE)
+    assert response.status_code == 403
+    assert response.json() == {"error": "cross-site requests are refused", "status": 403}
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_a_fetch_from_another_origin_is_refused(client, site):
+    headers = {"sec-fetch-site": site, "sec-fetch-mode": "cors", "origin": "http://localhost:3000"}
+    assert client.get("/api/search", params={"q": "china"}, headers=headers).status_code == 403
+    # an Origin alone (an older browser, no Sec-Fetch headers) is enough to tell
+    only_origin = {"origin": "https://evil.example"}
+    assert client.get("/api/search", params={"q": "china"}, headers=only_origin).status_code == 403
+
+
+def test_our_own_pages_links_from_elsewhere_and_scripts_are_served(client):
+    own = {"sec-fetch-site": "same-origin", "sec-fetch-mode": "cors", "origin": "http://localhost"}
+    assert client.get("/api/search", params={"q": "china"}, headers=own).status_code == 200
+    followed_link = {"sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate"}
+    assert client.get("/", params={"q": "china"}, headers=followed_link).status_code == 200
+    typed = {"sec-fetch-site": "none", "sec-fetch-mode": "navigate"}
+    assert client.get("/", params={"q": "china"}, headers=typed).status_code == 200
+    assert client.get("/api/search", params={"q": "china"}).status_code == 200  # curl, scripts
