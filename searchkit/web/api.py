@@ -63,8 +63,15 @@ def stats(request: Request) -> JSON:
 
 
 def healthz(request: Request) -> JSON:
-    """200 when the live index opens and can be searched; 503 (via ``app``) when it cannot."""
-    with _shared(request).use() as searcher:
+    """200 when the live index opens and can be searched; 503 (via ``app``) when it cannot.
+
+    While a search holds the index, the answer comes from the index folder alone (``"busy":
+    true``): a health check that queued behind a slow query would report a healthy server dead.
+    """
+    shared = _shared(request)
+    if shared.busy():
+        return JSON({"status": "ok", "built_at": shared.store.meta().get("built_at"), "busy": True})
+    with shared.use() as searcher:
         built_at = searcher.store.meta().get("built_at")
     return JSON({"status": "ok", "built_at": built_at})
 

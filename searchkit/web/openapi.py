@@ -204,7 +204,10 @@ _SCHEMAS: dict[str, Any] = {
             "roots": _STR_LIST,
         }
     ),
-    "Health": _object({"status": _STR, "built_at": _NULLABLE_STR}),
+    "Health": _object(
+        {"status": _STR, "built_at": _NULLABLE_STR, "busy": {"type": "boolean"}},
+        optional=("busy",),  # present (true) while a search holds the index
+    ),
 }
 
 

@@ -47,6 +47,10 @@ class SharedSearcher:
                     raise
             yield self._index
 
+    def busy(self) -> bool:
+        """Whether a request holds the index now (a search running); a hint, not a promise."""
+        return self._lock.locked()
+
     def close(self) -> None:
         with self._lock:
             self._close()

@@ -197,3 +197,28 @@ def test_search_does_not_load_the_web_stack(seed_store):
     assert done.returncode == 0, done.stderr
     assert "results for 'china'" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_healthz_answers_while_a_search_holds_the_index(client):
+    """A slow query used to make /healthz wait behind it (34 s during ``a* OR b*``)."""
+    import threading
+
+    shared = client.app.state.searcher
+    holding, release = threading.Event(), threading.Event()
+
+    def slow_search() -> None:
+        with shared.use():
+            holding.set()
+            release.wait(30)
+
+    worker = threading.Thread(target=slow_search)
+    worker.start()
+    try:
+        assert holding.wait(10)
+        response = client.get("/healthz")
+        assert response.status_code == 200
+        assert response.json()["status"] == "ok" and response.json()["busy"] is True
+    finally:
+        release.set()
+        worker.join(10)
+    assert "busy" not in client.get("/healthz").json()
