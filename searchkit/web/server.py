@@ -7,6 +7,7 @@ only localhost names, which shuts out DNS-rebinding pages).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import os
@@ -91,4 +92,29 @@ def serve(
         access_log=access_log,
         server_header=False,
         log_level="warning",
+        limit_concurrency=connection_limit(),
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
+
+
+# An idle keep-alive connection is closed after this long: it holds a file descriptor.
+KEEP_ALIVE_SECONDS = 5
+# Connections served at once (more get 503), kept below the open-file limit: 1,100 slow-header
+# connections against the default 1,024 descriptors stopped the server accepting and logged a
+# traceback for every refused one (issue 15.11).
+MAX_CONNECTIONS = 512
+_SPARE_DESCRIPTORS = 64  # the index's files, the log, the listening socket
+
+
+def connection_limit() -> int:
+    """Raise this process's open-file limit to its hard limit, and the connection cap below it."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = MAX_CONNECTIONS * 2 + _SPARE_DESCRIPTORS
+        target = wanted if hard == resource.RLIM_INFINITY else min(hard, max(soft, wanted))
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return max(1, min(MAX_CONNECTIONS, soft - _SPARE_DESCRIPTORS))

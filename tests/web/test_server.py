@@ -222,3 +222,25 @@ def test_healthz_answers_while_a_search_holds_the_index(client):
         release.set()
         worker.join(10)
     assert "busy" not in client.get("/healthz").json()
+
+
+@pytest.mark.parametrize(("soft", "hard"), [(256, 4096), (256, 256)])
+def test_the_server_caps_connections_below_its_open_file_limit(tmp_path, soft, hard):
+    """1,100 slow connections against 1,024 descriptors stopped the server accepting."""
+    script = (
+        "import resource\n"
+        f"resource.setrlimit(resource.RLIMIT_NOFILE, ({soft}, {hard}))\n"
+        "from searchkit.web.server import connection_limit\n"
+        "limit = connection_limit()\n"
+        "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0], limit)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    raised, limit = map(int, done.stdout.split())
+    if hard > soft:
+        assert raised > soft and limit == 512  # the soft limit raised to make room
+    else:
+        assert raised == soft and limit == soft - 64  # room kept for the index's own files
