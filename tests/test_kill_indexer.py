@@ -10,11 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.test_processes import TIMEOUT, indexer, wait_for, write_big_corpus
 
 
@@ -108,3 +111,43 @@ def test_a_killed_indexer_leaves_no_process_and_no_lock_behind(corpus, tmp_path,
             run.wait(TIMEOUT)
         for pid in alive(workers):
             os.kill(pid, signal.SIGKILL)
+
+
+FALLBACK_SCRIPT = """
+import os, sys, time
+from searchkit import forked
+
+forked._kernel_kills_with_parent = lambda: False  # as where prctl is not there: a watching thread
+forked._WATCH_EVERY = 0.02
+parent = os.getpid()
+child = os.fork()
+if child == 0:
+    forked.die_with(parent)
+    time.sleep(3600)
+    os._exit(0)
+print(child, flush=True)
+time.sleep(3600)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_where_the_kernel_cannot_be_asked_a_thread_watches_the_parent():
+    run = subprocess.Popen(
+        [sys.executable, "-c", FALLBACK_SCRIPT],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    child: dict[int, str] = {}
+    try:
+        pid = int(run.stdout.readline())
+        child[pid] = _stat(pid)[19]
+        assert alive(child)
+        run.kill()
+        run.wait(TIMEOUT)
+        assert within(5, lambda: not alive(child)), "the child outlived its parent"
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait(TIMEOUT)
+        for pid in alive(child):
+            os.kill(pid, signal.SIGKILL)
+
