@@ -120,7 +120,8 @@ class IndexStore:
         """Hold the writer lock. With ``wait`` False, raise IndexBusy if another process holds it."""
         self._check_writable_folder()
         self.path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        _LOCK_FDS.add(fd)
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -141,6 +142,7 @@ class IndexStore:
         finally:
             with contextlib.suppress(OSError):
                 fcntl.flock(fd, fcntl.LOCK_UN)
+            _LOCK_FDS.discard(fd)
             os.close(fd)
 
     def new_generation(self) -> Path:
@@ -214,6 +216,23 @@ def _read_pid(fd: int) -> str:
         return os.pread(fd, 32, 0).decode().strip()
     except OSError:
         return ""
+
+
+# The lock file descriptors this process holds. A forked process (a reading worker, the writer's
+# helper) shares the open file, and with it the flock, for as long as it keeps its copy: it closes
+# that copy right after the fork — only closes it, since unlocking would unlock the run too.
+# O_CLOEXEC does the same for a program started with exec.
+_LOCK_FDS: set[int] = set()
+
+
+def _close_lock_fds_after_fork() -> None:
+    for fd in _LOCK_FDS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _LOCK_FDS.clear()
+
+
+os.register_at_fork(after_in_child=_close_lock_fds_after_fork)
 
 
 def _fsync_tree(folder: Path) -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from searchkit.dedup import Fingerprint, fingerprint
+from searchkit.forked import die_with
 from searchkit.ingest.decode import DEFAULT_MAX_BYTES, ExtractionError, page_from_bytes, read_bytes
 from searchkit.ingest.split import split_articles
 from searchkit.models import Article, FileRecord, SkippedFile, SourceFile
@@ -162,9 +163,11 @@ def read_files(
             yield from results
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C is the parent's to handle: it stops the run and shuts the pool down cleanly, instead
-    of every worker printing its own KeyboardInterrupt traceback."""
+def _start_worker(parent: int) -> None:
+    """First thing in each worker: die with ``parent``, the run (a worker outliving a killed run
+    would keep the index lock). Ctrl-C is the parent's to handle: it stops the run and shuts the
+    pool down cleanly, instead of every worker printing its own KeyboardInterrupt traceback."""
+    die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -206,7 +209,10 @@ def _pooled(
     next_up = 0
     while next_up < len(sources) or in_flight:
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_ignore_interrupts
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
         try:
             while next_up < len(sources) or in_flight:

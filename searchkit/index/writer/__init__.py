@@ -56,7 +56,6 @@ from searchkit.index.writer.encode import (
 from searchkit.index.writer.helper import (
     _SPLIT_FROM,
     _Child,
-    _die_with,
     _encoding_work,
     _fields_for_helper,
     _split_fields,
@@ -77,7 +76,6 @@ __all__ = [
     "_TermIds",
     "_TextPlan",
     "_add_terms",
-    "_die_with",
     "_encode_block",
     "_encode_field",
     "_encoding_work",

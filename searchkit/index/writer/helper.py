@@ -8,7 +8,7 @@ them (``encode._encode_field``) into a temporary postings file, and pickles thei
 Out: ``_Child.collect`` waits for the child, appends its postings to the segment's postings file
 and returns its fields' term tables, offsets moved to where they now are. The child is forked,
 not spawned: it works on the fields as they are in memory, and reads the builder's parked blocks
-through the file descriptor both share; ``_die_with`` makes it die with the parent.
+through the file descriptor both share; ``forked.die_with`` makes it die with the parent.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Collection
 from typing import IO, BinaryIO, Protocol
 
+from searchkit.forked import die_with
 from searchkit.index.writer.collect import _Field
 from searchkit.index.writer.encode import _encode_field, _EncodedField, _PostingsOut
 
@@ -90,26 +91,6 @@ def _fields_for_helper(
     return theirs
 
 
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this process when ``parent`` dies (Linux).
-
-    The helper inherits the index lock (an flock on a file descriptor both processes share): if
-    the indexing run is killed and the helper lives on, the lock lives on with it, and the next
-    run finds the index locked by a dead run.
-    """
-    import ctypes
-    import signal
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    pr_set_pdeathsig = 1
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the request was made
-        os._exit(1)
-
-
 class _Child:
     """A forked process encoding some fields' posting lists into temporary files."""
 
@@ -131,7 +112,7 @@ class _Child:
         if pid == 0:  # the child: encode, write, and leave without running any clean-up
             code = 1
             try:
-                _die_with(parent)
+                die_with(parent)
                 out = _PostingsOut(postings)
                 encoded = [_encode_field(f, builder, out) for f in fields]
                 out.close()
