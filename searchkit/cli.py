@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -89,6 +90,15 @@ def _open_index(store: IndexStore) -> Index:
     except StoreError as exc:
         fail(str(exc))
     return ix
+
+
+@contextlib.contextmanager
+def _store_errors() -> Iterator[None]:
+    """Report a ``StoreError`` raised in the block (a damaged index, say) as the one-line error."""
+    try:
+        yield
+    except StoreError as exc:
+        fail(str(exc))
 
 
 def ensure_default_index(store: IndexStore, explicit: bool) -> None:
@@ -307,6 +317,8 @@ def search_cmd(
         )
     except QueryError as exc:
         fail(str(exc), code=2)
+    except StoreError as exc:
+        fail(str(exc))
     finally:
         ix.close()
     if as_json:
@@ -339,7 +351,7 @@ def similar_cmd(
     """Articles most like article ID (more like this); its own copies are left out."""
     from searchkit.render import Style, similar_json, similar_text
 
-    with _open_index(_store(index)) as ix:
+    with _open_index(_store(index)) as ix, _store_errors():
         article = _article_or_fail(ix, article_id)
         hits = ix.similar(article.id, limit=limit)
     if as_json:
@@ -359,7 +371,7 @@ def show_cmd(
     """Print one article: its metadata, cleaned text and other copies."""
     from searchkit.render import Style, article_json, article_text
 
-    with _open_index(_store(index)) as ix:
+    with _open_index(_store(index)) as ix, _store_errors():
         article = _article_or_fail(ix, article_id)
     if as_json:
         emit_json(article_json(article))
@@ -377,7 +389,7 @@ def dups_cmd(
     """List stories saved more than once, with the source of every copy."""
     from searchkit.render import Style, clusters_json, clusters_text
 
-    with _open_index(_store(index)) as ix:
+    with _open_index(_store(index)) as ix, _store_errors():
         clusters = ix.duplicates()
     if as_json:
         emit_json(clusters_json(clusters))
@@ -391,11 +403,8 @@ def stats_cmd(as_json: JsonOpt = False, index: IndexOpt = None) -> None:
     """Counts of articles, duplicates, sources and skipped files."""
     from searchkit.render import stats_text
 
-    with _open_index(_store(index)) as ix:
-        try:
-            stats = ix.stats()
-        except StoreError as exc:
-            fail(str(exc))
+    with _open_index(_store(index)) as ix, _store_errors():
+        stats = ix.stats()
     if as_json:
         emit_json(stats)
     else:
@@ -481,7 +490,7 @@ def eval_cmd(
                 ensure_default_index(store, explicit=index is not None)
             except StoreError as exc:
                 fail(str(exc))
-            with _open_index(store) as ix:
+            with _open_index(store) as ix, _store_errors(), store.reporting_damage():
                 scores = [evaluate.evaluate_judged(ix.searcher, queries)]
             name = f"{judged.name} over {store.path}/"
     except evaluate.EvalError as exc:
@@ -517,6 +526,9 @@ def _run(typer_app: typer.Typer) -> None:
         sys.exit(130)
     except SystemExit:
         raise
+    except StoreError as exc:  # no index, a damaged one, a full disk: the message is the line
+        typer.echo(f"searchkit: error: {safe_text(str(exc))}", err=True)
+        sys.exit(1)
     except Exception as exc:  # the promise: one line, never a traceback
         if os.environ.get("SEARCHKIT_DEBUG"):
             raise

@@ -14,7 +14,9 @@ Why a class around ``Searcher`` rather than the searcher itself: ``Searcher`` ta
 one ``ResultFilters`` record and knows nothing of indexing; a user wants plain keyword arguments
 (``site=``, ``since="2019-01-01"``) and one object that can also re-index. Opening is lazy — no
 Whoosh file is read until the first search — so ``searchkit.open`` on a folder that has no index
-yet fails only when it is used, with ``IndexMissing`` and a one-line message.
+yet fails only when it is used, with ``IndexMissing`` and a one-line message. A damaged index
+fails the same way, with ``IndexDamaged``: what Whoosh raises reading it is mapped to that
+(``IndexStore.reporting_damage``), never passed on raw.
 """
 
 from __future__ import annotations
@@ -51,12 +53,13 @@ class Index:
     @property
     def searcher(self) -> Searcher:
         """The open searcher, refreshed when a newer generation has been published."""
-        if self._opened is None:
-            from searchkit.query.searcher import Searcher
+        with self.store.reporting_damage():
+            if self._opened is None:
+                from searchkit.query.searcher import Searcher
 
-            self._opened = Searcher(self.store)
-        else:
-            self._opened.refresh()
+                self._opened = Searcher(self.store)
+            else:
+                self._opened.refresh()
         return self._opened
 
     def search(
@@ -88,26 +91,36 @@ class Index:
             filters = _filters(*keywords)
         elif any(k is not None for k in keywords):
             raise TypeError("give filters= or the filter keywords, not both")
-        return self.searcher.search(
-            query, filters=filters, page=page, limit=limit, sort=sort, facets=facets,
-            explain=explain,
-        )
+        searcher = self.searcher
+        with self.store.reporting_damage():
+            return searcher.search(
+                query, filters=filters, page=page, limit=limit, sort=sort, facets=facets,
+                explain=explain,
+            )
 
     def article(self, article_id: str) -> StoredArticle:
         """One article by id (or an unambiguous id prefix); ``ArticleNotFound`` otherwise."""
-        return self.searcher.article(article_id)
+        searcher = self.searcher
+        with self.store.reporting_damage():
+            return searcher.article(article_id)
 
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles most like ``article_id`` (its own copies left out)."""
-        return self.searcher.similar(article_id, limit=limit)
+        searcher = self.searcher
+        with self.store.reporting_damage():
+            return searcher.similar(article_id, limit=limit)
 
     def duplicates(self) -> list[StoredArticle]:
         """Stories saved more than once: each shown copy, with its other copies."""
-        return self.searcher.duplicate_clusters()
+        searcher = self.searcher
+        with self.store.reporting_damage():
+            return searcher.duplicate_clusters()
 
     def stats(self) -> dict[str, Any]:
         """Counts of articles, distinct stories, duplicates, sources and skipped files."""
-        return self.searcher.stats()
+        searcher = self.searcher
+        with self.store.reporting_damage():
+            return searcher.stats()
 
     def update(
         self,

@@ -27,6 +27,7 @@ documents a re-run reads (see ``manifest``).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -48,7 +49,7 @@ from searchkit.index.documents import (
     article_from_stored,
     file_document,
 )
-from searchkit.index.generations import IndexStore, StoreError
+from searchkit.index.generations import IndexStore, NoSpace, StoreError
 from searchkit.index.manifest import (
     DEDUP_MANIFEST_ID,
     FILES_MANIFEST_ID,
@@ -179,9 +180,35 @@ def update_index(
     store = store or IndexStore()
     progress = progress or Progress()
     given = [os.path.abspath(os.fspath(p)) for p in paths]
+    try:
+        report, plan = _update(store, given, rebuild, filters, threshold, wait, progress, workers,
+                               default_roots)
+    except OSError as exc:  # the disk filled before a generation was begun (the spill file)
+        if exc.errno != errno.ENOSPC:
+            raise
+        raise NoSpace(exc.filename or store.path) from exc
+    report.roots = [r.path for r in plan.roots]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _update(
+    store: IndexStore,
+    given: list[str],
+    rebuild: bool,
+    filters: FileFilters | None,
+    threshold: float,
+    wait: bool,
+    progress: Progress,
+    workers: int | None,
+    default_roots: Iterable[str | os.PathLike[str]],
+) -> tuple[BuildReport, RootPlan]:
     with store.writing(wait=wait, on_wait=progress.on_wait):
-        live = store.current() if store.is_current_schema() else None
-        old_meta = _safe_meta(store)
+        if rebuild:  # starts over whatever the damage: the live generation is not read
+            live, old_meta = None, _safe_meta(store)
+        else:  # a damaged index is IndexDamaged here, before anything is written
+            live = store.current() if store.is_current_schema() else None
+            old_meta = _safe_meta(store)
         if filters is None:
             filters = filters_from(old_meta.get("options") or {})
         plan = plan_roots(
@@ -193,7 +220,7 @@ def update_index(
         if gen is None and (meta_changed or rebuild or live is None):
             if report.articles == 0:
                 reasons = "; ".join(f"{s.relpath}: {s.reason}" for s in report.skipped[:3])
-                kept = " (the existing index was left as it was)" if store.exists() else ""
+                kept = " (the existing index was left as it was)" if store.current_or_none() else ""
                 names = ", ".join(given or plan.scan_paths) or "(no paths)"
                 raise NothingToIndex(
                     f"no articles found in {names}{f' ({reasons})' if reasons else ''}{kept}"
@@ -202,14 +229,14 @@ def update_index(
                 from searchkit.index.generations import link_generation
 
                 gen = store.new_generation()
-                link_generation(live, gen)
+                with store.writing_generation(gen):
+                    link_generation(live, gen)
         if gen is not None:
-            store.write_meta(gen, _meta(plan, filters, threshold, report))
-            store.publish(gen)
+            with store.writing_generation(gen):
+                store.write_meta(gen, _meta(plan, filters, threshold, report))
+                store.publish(gen)
         report.changed = gen is not None
-    report.roots = [r.path for r in plan.roots]
-    report.seconds = time.perf_counter() - started
-    return report
+    return report, plan
 
 
 def write_articles(
@@ -228,35 +255,36 @@ def write_articles(
 
     started = time.perf_counter()
     roots = [os.fspath(r) for r in roots]
+    report = BuildReport(
+        files=0, articles=len(articles), distinct=len(articles), duplicate_clusters=0
+    )
     with store.writing():
         gen = store.new_generation()
-        schema = build_schema()
-        ix = whoosh_index.create_in(os.fspath(gen), schema)
-        analyser = Analyser(schema, composed=COMPOSED_FIELDS)
-        builder = SegmentBuilder(schema, tempdir=os.fspath(gen))
-        try:
-            builder.open(ix.storage)
-            for article in articles:
-                alone = DuplicateCluster(article.id, article.id, [])
-                doc = article_document(article, fingerprint(article.body), alone)
-                builder.add_document(doc, analyser)
-            commit_segment(ix, builder.finish())
-        except BaseException:
-            builder.cancel()
-            raise
-        report = BuildReport(
-            files=0, articles=len(articles), distinct=len(articles), duplicate_clusters=0
-        )
-        store.write_meta(
-            gen,
-            {
-                "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "roots": [os.path.abspath(r) for r in roots],
-                "threshold": 1.0,
-                **report.as_dict(),
-            },
-        )
-        store.publish(gen)
+        with store.writing_generation(gen):
+            schema = build_schema()
+            ix = whoosh_index.create_in(os.fspath(gen), schema)
+            analyser = Analyser(schema, composed=COMPOSED_FIELDS)
+            builder = SegmentBuilder(schema, tempdir=os.fspath(gen))
+            try:
+                builder.open(ix.storage)
+                for article in articles:
+                    alone = DuplicateCluster(article.id, article.id, [])
+                    doc = article_document(article, fingerprint(article.body), alone)
+                    builder.add_document(doc, analyser)
+                commit_segment(ix, builder.finish())
+            except BaseException:
+                builder.cancel()
+                raise
+            store.write_meta(
+                gen,
+                {
+                    "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "roots": [os.path.abspath(r) for r in roots],
+                    "threshold": 1.0,
+                    **report.as_dict(),
+                },
+            )
+            store.publish(gen)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -362,7 +390,8 @@ def _run(
             return report, None
         run.stage("write")
         gen = store.new_generation()
-        _write(run, gen, report)
+        with store.writing_generation(gen):  # removed again if the write fails
+            _write(run, gen, report)
     except BaseException:
         run.batch.cancel()
         raise

@@ -34,6 +34,9 @@ class _Builder(Protocol):
     def read_spill(self, offset: int, size: int) -> bytes: ...
 
 
+# A child that fails with an OSError exits with this plus its errno (below 100), printing nothing:
+# the parent raises the OSError again, so a full disk is one line rather than the child's traceback.
+_OSERROR_EXIT = 100
 _SPLIT_FROM = 250_000  # work (see _encoding_work) below which one process writes every field
 
 
@@ -120,6 +123,11 @@ class _Child:
                 pickle.dump(encoded, table, protocol=pickle.HIGHEST_PROTOCOL)
                 table.flush()
                 code = 0
+            except OSError as exc:  # a full disk, say: the parent reports it, in one line
+                code = _OSERROR_EXIT + exc.errno if exc.errno and exc.errno < 100 else 1
+                if code == 1:
+                    traceback.print_exc(file=sys.stderr)
+                    sys.stderr.flush()
             except BaseException:
                 traceback.print_exc(file=sys.stderr)
                 sys.stderr.flush()
@@ -136,7 +144,11 @@ class _Child:
 
         _, status = os.waitpid(self.pid, 0)
         try:
-            if os.waitstatus_to_exitcode(status) != 0:
+            code = os.waitstatus_to_exitcode(status)
+            if _OSERROR_EXIT < code < _OSERROR_EXIT + 100:  # the child's OSError, by errno
+                number = code - _OSERROR_EXIT
+                raise OSError(number, os.strerror(number))
+            if code != 0:
                 raise RuntimeError(f"the process writing posting lists failed (status {status})")
             base = postfile.tell()
             self.postings.seek(0)
