@@ -37,6 +37,9 @@ KINDS: dict[str, str] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
+# The reason a folder that cannot be listed is skipped with: the index keeps the files it has under
+# such a folder (``build._scan``), since a permission change is not a deletion.
+UNREADABLE_FOLDER = "cannot read folder"
 # Folders that hold tools' state rather than documents (dot folders are skipped anyway).
 SKIP_DIRS = frozenset({"CVS", "_darcs", "__pycache__", "node_modules"})
 
@@ -126,7 +129,8 @@ def _walk(
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             yield SkippedFile(
-                _join(root.label, shown_path(rel_folder)), f"cannot read folder: {exc.strerror}"
+                _join(root.label, shown_path(rel_folder)),
+                f"{UNREADABLE_FOLDER}: {exc.strerror or exc}",
             )
             continue
         subfolders = []
