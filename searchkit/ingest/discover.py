@@ -113,8 +113,10 @@ def discover(
         if stat.S_ISDIR(st.st_mode):
             yield from _walk(root, filters, skip, seen)
         else:
-            # A file named on the command line is read whatever its extension.
-            yield from _file(root.path, root.label, st, filters, seen)
+            # A file named on the command line is read whatever its extension, and through a link
+            # if it is one (the reader opens the real path, refusing links that appear later).
+            path = os.path.realpath(root.path) if os.path.islink(root.path) else root.path
+            yield from _file(path, root.label, st, filters, seen)
 
 
 def _walk(
@@ -147,7 +149,7 @@ def _walk(
                 continue
             if is_link:
                 target = os.path.realpath(entry.path)
-                if not _inside(target, real_root):
+                if not inside(target, real_root):
                     yield SkippedFile(label, "symlink pointing outside the indexed folder")
                 # A link inside the root: its target is read through its real path.
                 continue
@@ -168,7 +170,7 @@ def _walk(
             except OSError as exc:
                 yield SkippedFile(label, f"cannot read: {exc.strerror or exc}")
                 continue
-            yield from _file(entry.path, label, st, filters, seen)
+            yield from _file(entry.path, label, st, filters, seen, real_root)
         # Depth-first in sorted order: push in reverse so the first folder is walked first.
         stack.extend(reversed(subfolders))
 
@@ -179,6 +181,7 @@ def _file(
     st: os.stat_result,
     filters: FileFilters,
     seen: set[tuple[int, int]],
+    real_root: str = "",
 ) -> Iterator[SourceFile | SkippedFile]:
     key = (st.st_dev, st.st_ino)
     if key in seen:
@@ -190,7 +193,9 @@ def _file(
     if filters.max_bytes is not None and st.st_size > filters.max_bytes:
         yield SkippedFile(label, too_large(st.st_size, filters.max_bytes))
         return
-    yield SourceFile(path=path, relpath=label, size=st.st_size, mtime=st.st_mtime)
+    yield SourceFile(
+        path=path, relpath=label, size=st.st_size, mtime=st.st_mtime, root=real_root
+    )
 
 
 def shown_path(path: str) -> str:
@@ -237,5 +242,6 @@ def _suffix(name: str) -> str:
     return os.path.splitext(name)[1] or "no extension"
 
 
-def _inside(path: str, root: str) -> bool:
+def inside(path: str, root: str) -> bool:
+    """``path`` is ``root`` or below it (both real, absolute paths)."""
     return path == root or path.startswith(root.rstrip("/") + "/")
