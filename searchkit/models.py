@@ -27,6 +27,10 @@ class SourceFile:
     relpath: str  # path shown to users and stored in the index (relative to its root's parent)
     size: int
     mtime: float
+    # The real path of the folder it was found in, when it was found by walking one: the reader
+    # checks the file it opens is still inside it (a file swapped for a link between discovery
+    # and reading is not followed out of the folder). Empty for a file named on its own.
+    root: str = ""
 
 
 @dataclass(frozen=True, slots=True)

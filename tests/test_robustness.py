@@ -160,15 +160,15 @@ def test_a_file_over_the_size_cap_is_skipped_without_being_read(corpus_dir, tmp_
 
 def test_an_unreadable_file_is_a_counted_skip(corpus_dir, tmp_path, monkeypatch):
     victim = corpus_dir / "001_988f91d272dd2678.txt"
-    real_open = open
+    real_open = os.open
 
     def guarded_open(path, *args, **kwargs):
-        # chmod 000 does not stop root, so the permission error is raised where open() would.
+        # chmod 000 does not stop root, so the permission error is raised where os.open() would.
         if os.fspath(path) == str(victim):
             raise PermissionError(13, "Permission denied", str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr("builtins.open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_open)
     victim.chmod(0)
     try:
         store = IndexStore(tmp_path / "index")

@@ -60,7 +60,7 @@ from searchkit.index.manifest import (
     state_key,
 )
 from searchkit.index.roots import RootPlan, filters_from, plan_roots
-from searchkit.ingest.discover import FileFilters, discover
+from searchkit.ingest.discover import UNREADABLE_FOLDER, FileFilters, discover
 from searchkit.ingest.parallel import FileResult, default_workers, read_files
 from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile, SourceFile
 
@@ -402,11 +402,14 @@ def _scan(run: _Run) -> None:
     """Discover the files under the scanned roots and sort them against the manifest: unchanged
     (same size and mtime), to read, or gone."""
     missing_roots: set[str] = set()
+    unreadable: dict[str, str] = {}  # folder label -> why it cannot be listed
     walk_filters = FileFilters(run.filters.include, run.filters.exclude, run.max_bytes)
     for item in discover(run.plan.scan, walk_filters, skip_paths=[run.store.path]):
         if isinstance(item, SkippedFile):
             run.skipped.append(item)
-            if any(item.relpath == r.label for r in run.plan.scan):
+            if item.reason.startswith(UNREADABLE_FOLDER + ":"):
+                unreadable[item.relpath] = item.reason
+            elif any(item.relpath == r.label for r in run.plan.scan):
                 missing_roots.add(item.relpath)
         else:
             run.found.append(item)
@@ -422,28 +425,39 @@ def _scan(run: _Run) -> None:
             run.to_read.append(source)
     # Files the manifest has under a scanned root (or a dropped one) that are gone or filtered out.
     # A root that is missing altogether keeps its articles: an unmounted drive is not a deletion.
+    # So does a folder that cannot be listed: a permission change is not a deletion either.
     seen = {f.relpath for f in run.found}
     scanned = [r for r in run.plan.scan if r.label not in missing_roots]
+    kept_under = missing_roots | set(unreadable)
     run.gone = [
         rel
         for rel in run.files
         if rel not in seen
+        and not any(_under(rel, label) for label in kept_under)
         and (
             any(r.owns(rel) for r in scanned)
-            or any(rel == d or rel.startswith(d + "/") for d in run.plan.dropped_labels)
+            or any(_under(rel, d) for d in run.plan.dropped_labels)
         )
     ]
-    for label in missing_roots:
-        kept = sum(1 for rel in run.files if rel == label or rel.startswith(label + "/"))
-        if kept:
-            run.skipped = [s for s in run.skipped if s.relpath != label]
-            run.skipped.append(
-                SkippedFile(
-                    label,
-                    f"not found; its {kept} files stay indexed until it is back or "
-                    "the index is rebuilt",
-                )
+    for label in sorted(kept_under):
+        kept = sum(1 for rel in run.files if _under(rel, label))
+        if not kept:
+            continue
+        if label in unreadable:
+            reason = (
+                f"{unreadable[label]}; its {kept} files stay indexed until it can be read "
+                "again or the index is rebuilt"
             )
+        else:
+            reason = (
+                f"not found; its {kept} files stay indexed until it is back or the index is rebuilt"
+            )
+        run.skipped = [s for s in run.skipped if s.relpath != label]
+        run.skipped.append(SkippedFile(label, reason))
+
+
+def _under(relpath: str, label: str) -> bool:
+    return relpath == label or relpath.startswith(label + "/")
 
 
 def _read_changed(run: _Run) -> None:

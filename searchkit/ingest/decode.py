@@ -7,10 +7,13 @@ with the encoding the page declares (HTML) or the one charset-normalizer detects
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 
-from searchkit.ingest.discover import kind_of, too_large
+from searchkit.ingest.discover import inside, kind_of, too_large
 from searchkit.models import Page, SkippedFile, SourceFile
 from searchkit.terminal import strip_sequences
 
@@ -45,18 +48,79 @@ def read_page(source: SourceFile, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Page
 def read_bytes(source: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The file's bytes, or ExtractionError when it cannot be read or is over the size cap.
 
-    The size is checked before and after reading, since a file can grow between discovery and now.
+    The file can change between discovery and now, so nothing discovery saw is trusted: the size
+    is checked again (before and after reading); the path is opened without following a link and
+    without blocking (a FIFO swapped in would otherwise hang the run, a link to ``/etc/passwd``
+    would be indexed), and what was opened must be a regular file that is still inside its root.
+    Anything else is a skip: "changed while indexing: now a FIFO".
     """
     if source.size > max_bytes:
         raise ExtractionError(too_large(source.size, max_bytes))
     try:
-        with open(source.path, "rb") as fh:
+        fd = os.open(source.path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno in _LINK_ERRNOS and os.path.islink(source.path):
+            raise ExtractionError(f"{_CHANGED}: now a symlink") from None
+        raise ExtractionError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ExtractionError(f"{_CHANGED}: now {_file_type(st.st_mode)}")
+        if source.root and not _opened_inside(fd, source.path, st, source.root):
+            raise ExtractionError(f"{_CHANGED}: now outside the indexed folder")
+        if st.st_size > max_bytes:
+            raise ExtractionError(too_large(st.st_size, max_bytes))
+        os.set_blocking(fd, True)
+        with open(fd, "rb", closefd=False) as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise ExtractionError(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise ExtractionError(too_large(len(data), max_bytes))
     return data
+
+
+_CHANGED = "changed while indexing"
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+# What open(O_NOFOLLOW) fails with on a link: ELOOP (Linux, macOS), EMLINK (FreeBSD), EFTYPE (NetBSD).
+_LINK_ERRNOS = {errno.ELOOP, errno.EMLINK, getattr(errno, "EFTYPE", errno.ELOOP)}
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISLNK(mode):
+        return "a symlink"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _opened_inside(fd: int, path: str, st: os.stat_result, root: str) -> bool:
+    """The file open as ``fd`` lies inside ``root``: by the path the kernel has for the open file
+    (Linux's /proc), else by ``path``'s real path, provided that still names the same file."""
+    try:
+        real = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        real = os.path.realpath(path)
+        try:
+            now = os.stat(real, follow_symlinks=False)
+        except OSError:
+            return False
+        if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+            return False
+    return inside(real, root)
 
 
 def page_from_bytes(source: SourceFile, data: bytes, *, digest: str | None = None) -> Page:
@@ -70,7 +134,7 @@ def page_from_bytes(source: SourceFile, data: bytes, *, digest: str | None = Non
 def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
     """Bytes -> (text, encoding name). Raises ExtractionError for empty, binary or undecodable data.
 
-    The order: a byte-order mark; valid UTF-8; UTF-8 with a few damaged bytes (replaced, so one bad
+    The order: a byte-order mark; UTF-16 without one (see ``_utf16_without_bom``); valid UTF-8; UTF-8 with a few damaged bytes (replaced, so one bad
     byte does not turn a whole file into mojibake); the charset an HTML page declares; a guess by
     charset-normalizer. Stray NUL bytes in an otherwise textual file are dropped.
     """
@@ -82,6 +146,9 @@ def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
                 break
     if not data.strip():
         raise ExtractionError("empty file")
+    wide = _utf16_without_bom(data)
+    if wide is not None:
+        return wide
     if looks_binary(data):
         raise ExtractionError("binary file (not text)")
     data = data.replace(b"\x00", b"")
@@ -114,6 +181,33 @@ def looks_binary(data: bytes) -> bool:
         return True
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > len(head) * 0.1
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text that has no byte-order mark (which ``looks_binary`` takes for binary, since
+    it is full of NUL bytes): in the first KB, the high byte of most characters is NUL — the odd
+    bytes for little-endian, the even ones for big-endian — and the other half has next to none;
+    the whole file decodes, and what it decodes to is nearly all printable text."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    head = data[:1024]
+    half = len(head) // 2
+    even_nuls, odd_nuls = head[0::2].count(0), head[1::2].count(0)
+    if odd_nuls >= half * 0.3 and even_nuls <= half * 0.05:
+        codec = "utf-16-le"
+    elif even_nuls >= half * 0.3 and odd_nuls <= half * 0.05:
+        codec = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    sample = text[:4096]
+    printable = sum(1 for ch in sample if ch.isprintable() or ch in "\t\n\r\f")
+    if printable < len(sample) * 0.95:
+        return None
+    return _clean(text), codec
 
 
 def _clean(text: str) -> str:

@@ -37,6 +37,9 @@ KINDS: dict[str, str] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
+# The reason a folder that cannot be listed is skipped with: the index keeps the files it has under
+# such a folder (``build._scan``), since a permission change is not a deletion.
+UNREADABLE_FOLDER = "cannot read folder"
 # Folders that hold tools' state rather than documents (dot folders are skipped anyway).
 SKIP_DIRS = frozenset({"CVS", "_darcs", "__pycache__", "node_modules"})
 
@@ -110,8 +113,10 @@ def discover(
         if stat.S_ISDIR(st.st_mode):
             yield from _walk(root, filters, skip, seen)
         else:
-            # A file named on the command line is read whatever its extension.
-            yield from _file(root.path, root.label, st, filters, seen)
+            # A file named on the command line is read whatever its extension, and through a link
+            # if it is one (the reader opens the real path, refusing links that appear later).
+            path = os.path.realpath(root.path) if os.path.islink(root.path) else root.path
+            yield from _file(path, root.label, st, filters, seen)
 
 
 def _walk(
@@ -126,7 +131,8 @@ def _walk(
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             yield SkippedFile(
-                _join(root.label, shown_path(rel_folder)), f"cannot read folder: {exc.strerror}"
+                _join(root.label, shown_path(rel_folder)),
+                f"{UNREADABLE_FOLDER}: {exc.strerror or exc}",
             )
             continue
         subfolders = []
@@ -143,7 +149,7 @@ def _walk(
                 continue
             if is_link:
                 target = os.path.realpath(entry.path)
-                if not _inside(target, real_root):
+                if not inside(target, real_root):
                     yield SkippedFile(label, "symlink pointing outside the indexed folder")
                 # A link inside the root: its target is read through its real path.
                 continue
@@ -164,7 +170,7 @@ def _walk(
             except OSError as exc:
                 yield SkippedFile(label, f"cannot read: {exc.strerror or exc}")
                 continue
-            yield from _file(entry.path, label, st, filters, seen)
+            yield from _file(entry.path, label, st, filters, seen, real_root)
         # Depth-first in sorted order: push in reverse so the first folder is walked first.
         stack.extend(reversed(subfolders))
 
@@ -175,6 +181,7 @@ def _file(
     st: os.stat_result,
     filters: FileFilters,
     seen: set[tuple[int, int]],
+    real_root: str = "",
 ) -> Iterator[SourceFile | SkippedFile]:
     key = (st.st_dev, st.st_ino)
     if key in seen:
@@ -186,7 +193,9 @@ def _file(
     if filters.max_bytes is not None and st.st_size > filters.max_bytes:
         yield SkippedFile(label, too_large(st.st_size, filters.max_bytes))
         return
-    yield SourceFile(path=path, relpath=label, size=st.st_size, mtime=st.st_mtime)
+    yield SourceFile(
+        path=path, relpath=label, size=st.st_size, mtime=st.st_mtime, root=real_root
+    )
 
 
 def shown_path(path: str) -> str:
@@ -233,5 +242,6 @@ def _suffix(name: str) -> str:
     return os.path.splitext(name)[1] or "no extension"
 
 
-def _inside(path: str, root: str) -> bool:
+def inside(path: str, root: str) -> bool:
+    """``path`` is ``root`` or below it (both real, absolute paths)."""
     return path == root or path.startswith(root.rstrip("/") + "/")
