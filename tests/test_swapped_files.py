@@ -74,19 +74,6 @@ def test_an_unreadable_folder_keeps_its_articles(tmp_path, monkeypatch):
     assert report.skipped == [] and report.articles == 2
 
 
-def test_a_chmod_000_folder_keeps_its_articles(tmp_path):
-    docs = _corpus(tmp_path)
-    store = IndexStore(tmp_path / "index")
-    build_index([docs], store, workers=1)
-    (docs / "sub").chmod(0)
-    try:
-        if os.access(docs / "sub", os.R_OK):
-            pytest.skip("running as root: chmod 000 does not stop reading (see the in-process test)")
-        _check_kept(update_index([], store, workers=1), store)
-    finally:
-        (docs / "sub").chmod(0o755)
-
-
 def test_an_unreadable_root_folder_keeps_its_articles(tmp_path, monkeypatch):
     docs = _corpus(tmp_path)
     store = IndexStore(tmp_path / "index")
