@@ -50,7 +50,7 @@ class Style:
 
     def snippet(self, snippet: snippets.Snippet) -> str:
         if self.enabled:
-            return "".join(f"{_MATCH}{t}{_RESET}" if matched else t for t, matched in snippet)
+            return snippets.to_marked(snippet, _MATCH, _RESET)
         return snippets.to_plain(snippet)
 
     def finish(self, text: str) -> str:

@@ -145,13 +145,13 @@ def test_eval_command_judged_set(runner, seed_store):
     assert row[0] == "searchkit" and float(row[1]) >= SEEDS_NDCG_FLOOR
 
 
-# Cranfield 1400 (public; a copy of ../shared/ir/cranfield) ships in the repository, so the test
-# command passes on a fresh clone with nothing beside it.
+# Cranfield 1400 (public; tests/data/README.md) ships in the repository, so the test command
+# passes on a fresh clone with nothing beside it.
 CRANFIELD = Path(__file__).resolve().parent / "data" / "cranfield"
 
 
 def test_cranfield_beats_the_lucene_reference_and_fts5_in_the_same_run():
-    """The issue's bar: nDCG@10 >= 0.352 (tantivy's Lucene-style BM25, shared/ir/README.md) and
+    """The issue's bar: nDCG@10 >= 0.352 (tantivy's Lucene-style BM25 on Cranfield, as published beside the collection) and
     ahead of SQLite FTS5's bm25 over the same documents and queries."""
     collection, scores = evaluate.evaluate_collection(CRANFIELD)
     assert len(collection.documents) == 1400

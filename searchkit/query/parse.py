@@ -234,8 +234,8 @@ def bound_expansions(reader: Any, q: query.Query) -> tuple[query.Query, list[str
     rather than a wildcard over every word of every field (14 s on 3,000 articles). A wildcard,
     prefix, regex, fuzzy term or word range that stands for more than ``MAX_EXPANSION`` words
     (fewer when the query holds many patterns: ``MAX_QUERY_EXPANSION`` in all) becomes an Or of
-    its most common ones (by document frequency), so no query
-    reads more than a bounded number of posting lists; a smaller one becomes the Or of its words.
+    its most common ones (by document frequency), so no query reads more than a bounded number of
+    posting lists; a smaller one becomes the Or of its words.
     """
     cut: dict[str, int] = {}
     patterns = sum(1 for node in q.leaves() if isinstance(node, query.MultiTerm)) or 1

@@ -3,7 +3,8 @@
 In: an article's text and a ``Highlight`` (the query's stemmed words, its phrases, its CJK strings,
 each with a weight such as its idf). Out: a ``Snippet``, a list of ``(text, matched)`` spans, so each
 front end marks matches its own way: ``to_html`` (escaped, ``<mark>``) for the JSON API and the web
-page, ``to_ansi`` for a terminal, ``to_plain`` when piped.
+page, ``to_marked`` for a terminal (``render.Style`` turns its markers into colour), ``to_plain``
+when piped.
 
 Matching follows the index: a word is marked when it stems to a query term ("blacklisted" for
 "blacklisting"), a phrase only where its words stand together (stop words may sit between them, as
@@ -339,5 +340,6 @@ def to_plain(snippet: Snippet) -> str:
     return "".join(t for t, _ in snippet)
 
 
-def to_ansi(snippet: Snippet, style: str = "\x1b[1;33m") -> str:
-    return "".join(f"{style}{t}\x1b[0m" if matched else t for t, matched in snippet)
+def to_marked(snippet: Snippet, start: str, end: str) -> str:
+    """The snippet's text with each match between ``start`` and ``end`` (the terminal's markers)."""
+    return "".join(f"{start}{t}{end}" if matched else t for t, matched in snippet)
