@@ -37,6 +37,7 @@ def search(request: Request) -> JSON:
             page=params.page,
             limit=params.limit,
             sort=params.sort,
+            time_limit=_shared(request).time_limit,
         )
     return JSON(render.results_json(results))
 

@@ -19,10 +19,17 @@ from contextlib import contextmanager
 from searchkit.index.generations import IndexStore
 from searchkit.library import Index
 
+# Each search's time limit (seconds), after which it answers with what it has found and a
+# notice. Searches share one searcher per process, so this bounds how long one request can keep
+# the others waiting: 26 one-letter prefixes OR-ed took 2.9 s on 3,000 articles, ordinary queries
+# take 10–50 ms (bench/web_load.py), so 2 s touches no query a person types.
+SEARCH_TIME_LIMIT = 2.0
+
 
 class SharedSearcher:
-    def __init__(self, store: IndexStore) -> None:
+    def __init__(self, store: IndexStore, *, time_limit: float = SEARCH_TIME_LIMIT) -> None:
         self.store = store
+        self.time_limit = time_limit
         self._lock = threading.Lock()
         self._index: Index | None = None
 
