@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from searchkit import render
 from searchkit.web.openapi import openapi_document
 from searchkit.web.params import check_article_id, parse_limit, parse_search_params
-from searchkit.web.shared import SharedSearcher
+from searchkit.web.shared import SharedSearcher, costly
 
 
 class JSON(JSONResponse):
@@ -30,7 +30,7 @@ def _shared(request: Request) -> SharedSearcher:
 
 def search(request: Request) -> JSON:
     params = parse_search_params(request.query_params.getlist, require_q=True)
-    with _shared(request).use() as searcher:
+    with _shared(request).use(costly=costly(params.q)) as searcher:
         results = searcher.search(
             params.q,
             filters=params.filters(),

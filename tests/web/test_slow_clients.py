@@ -14,12 +14,14 @@ import threading
 import time
 from collections.abc import Iterator
 
+import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
 from searchkit.query.budget import Budget
 from searchkit.web.app import create_app
 from searchkit.web.protocol import HeaderDeadlineProtocol
+from searchkit.web.shared import _Turns, costly
 from tests.web.conftest import free_port
 
 
@@ -109,3 +111,63 @@ def test_the_api_answers_a_search_out_of_time_with_what_it_has(web_store, monkey
     assert "0.75-second time limit" in body["notices"][-1]
     assert page.status_code == 200 and "0.75-second time limit" in page.text
 
+
+
+def test_a_pattern_query_lets_waiting_ordinary_searches_go_first():
+    """One client sending `a* OR b* …` without pause used to take most of the worker's time."""
+    turns, order = _Turns(), []
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with turns.turn():
+            holding.set()
+            release.wait(10)
+
+    def search(name: str, is_costly: bool) -> None:
+        with turns.turn(costly=is_costly):
+            order.append(name)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    pattern = threading.Thread(target=search, args=("a* OR b*", True))
+    pattern.start()
+    time.sleep(0.2)  # the pattern query is first in line
+    ordinary = threading.Thread(target=search, args=("china", False))
+    ordinary.start()
+    time.sleep(0.2)
+    release.set()
+    for thread in (holder, pattern, ordinary):
+        thread.join(10)
+    assert order == ["china", "a* OR b*"]
+
+
+def test_a_pattern_query_is_deferred_for_a_while_not_forever(monkeypatch):
+    monkeypatch.setattr("searchkit.web.shared.PATTERN_DEFER_SECONDS", 0.3)
+    turns, ran = _Turns(), threading.Event()
+    stop = time.monotonic() + 5
+
+    def ordinary_flood() -> None:
+        while time.monotonic() < stop and not ran.is_set():
+            with turns.turn():
+                time.sleep(0.02)
+
+    flood = [threading.Thread(target=ordinary_flood) for _ in range(4)]
+    for thread in flood:
+        thread.start()
+    began = time.monotonic()
+    with turns.turn(costly=True):
+        waited = time.monotonic() - began
+        ran.set()
+    for thread in flood:
+        thread.join(10)
+    assert waited < 4, "the pattern query got its turn while ordinary searches kept coming"
+
+
+@pytest.mark.parametrize(
+    ("text", "is_costly"),
+    [("a* OR b*", True), ("wech?t", True), ("china~2", True), ("date:[2018 TO 2019]", True),
+     ("title:{a TO b}", True), ("social credit blacklist", False), ('"sesame credit"', False)],
+)
+def test_queries_with_patterns_are_the_costly_ones(text, is_costly):
+    assert costly(text) is is_costly
