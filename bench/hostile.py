@@ -157,7 +157,7 @@ def _search_output(index: Path) -> str:
 
 
 def files_class(quick: bool) -> ClassResult:
-    result = ClassResult("hostile files (each indexed alone)")
+    result = ClassResult("hostile files (each beside one plain page)")
     for case, write in hostile_files(quick).items():
         with tempfile.TemporaryDirectory() as tmp:
             corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
