@@ -102,7 +102,7 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _one_client(
+async def one_client(
     port: int, requests: list[tuple[str, str]], start: int, deadline: float, tally: Tally
 ) -> None:
     reader = writer = None
@@ -129,12 +129,12 @@ async def _one_client(
         writer.close()
 
 
-async def _drive(port: int, requests: list[tuple[str, str]], clients: int, seconds: float) -> Tally:
+async def drive(port: int, requests: list[tuple[str, str]], clients: int, seconds: float) -> Tally:
     tally = Tally()
     deadline = time.perf_counter() + seconds
     step = max(1, len(requests) // clients)
     await asyncio.gather(
-        *(_one_client(port, requests, n * step, deadline, tally) for n in range(clients))
+        *(one_client(port, requests, n * step, deadline, tally) for n in range(clients))
     )
     return tally
 
@@ -168,12 +168,12 @@ def _free_port() -> int:
 class Server:
     """``python -m searchkit serve`` in a child process, up until ``stop()``."""
 
-    def __init__(self, index: Path, workers: int) -> None:
+    def __init__(self, index: Path, workers: int, *extra: str) -> None:
         self.port = _free_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("SEARCHKIT_INDEX", None)
         cmd = [sys.executable, "-m", "searchkit", "serve", "--index", str(index)]
-        cmd += ["--port", str(self.port), "--workers", str(workers)]
+        cmd += ["--port", str(self.port), "--workers", str(workers), *extra]
         self.process = subprocess.Popen(
             cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -280,9 +280,9 @@ def load_server(index: Path, requests: list, workers: int, clients: int, seconds
     """Start `searchkit serve` on ``index``, warm it, drive ``clients`` for ``seconds``, stop it."""
     server = Server(index, workers)
     try:
-        asyncio.run(_drive(server.port, requests[:200], clients, min(2.0, seconds)))  # warm
+        asyncio.run(drive(server.port, requests[:200], clients, min(2.0, seconds)))  # warm
         cpu_before, client_before = server.cpu_seconds(), time.process_time()
-        tally = asyncio.run(_drive(server.port, requests, clients, seconds))
+        tally = asyncio.run(drive(server.port, requests, clients, seconds))
         cpu = server.cpu_seconds() - cpu_before
         client_cpu = time.process_time() - client_before
     finally:

@@ -24,6 +24,7 @@ from searchkit.index.generations import IndexStore, StoreError
 from searchkit.library import Index, demo_index_reason
 from searchkit.terminal import safe_text
 from searchkit.web.server import DEFAULT_HOST, DEFAULT_PORT
+from searchkit.web.shared import SEARCH_TIME_LIMIT
 
 DEFAULT_CORPUS = "seeds"
 
@@ -284,6 +285,14 @@ def search_cmd(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show each hit's score by field and term.")
     ] = False,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            min=0.001,
+            help="Seconds the search may take; past them it shows what it found by then.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
@@ -314,6 +323,7 @@ def search_cmd(
             sort=sort.value,
             facets=facets or as_json,
             explain=explain,
+            time_limit=time_limit,
         )
     except QueryError as exc:
         fail(str(exc), code=2)
@@ -421,6 +431,14 @@ def serve_cmd(
     access_log: Annotated[
         bool, typer.Option("--access-log", help="Log every request to stderr.")
     ] = False,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            min=0.01,
+            help="Seconds each search may take before it answers with what it found by then.",
+        ),
+    ] = SEARCH_TIME_LIMIT,
     index: IndexOpt = None,
 ) -> None:
     """Serve the search page and the JSON API on this machine (http://127.0.0.1:8732/)."""
@@ -445,6 +463,7 @@ def serve_cmd(
             port=port,
             workers=workers,
             access_log=access_log,
+            time_limit=time_limit,
             on_ready=lambda url: note(f"serving {store.path}/ at {url} (Ctrl+C to stop)"),
         )
     except ServeError as exc:

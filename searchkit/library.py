@@ -78,13 +78,16 @@ class Index:
         filters: Any = None,
         facets: bool = True,
         explain: bool = False,
+        time_limit: float | None = None,
     ) -> SearchResults:
         """One page of ranked distinct stories (copies of a story shown once), with facets.
 
         ``since`` / ``until`` take dates or the strings ``--since`` takes (``2019``, ``2019-03``,
         ``2019-03-01``). A front end that has already parsed its parameters into the query
         stage's filter record passes it as ``filters`` instead of the keywords. Raises
-        ``QueryError`` (one-line message) for a query that cannot run.
+        ``QueryError`` (one-line message) for a query that cannot run. ``time_limit`` (seconds)
+        bounds the search: past it the page holds what was found by then, ``complete`` is false
+        and a notice says so (the web server gives every search one).
         """
         keywords = (author, site, category, year, since, until)
         if filters is None:
@@ -95,7 +98,7 @@ class Index:
         with self.store.reporting_damage():
             return searcher.search(
                 query, filters=filters, page=page, limit=limit, sort=sort, facets=facets,
-                explain=explain,
+                explain=explain, time_limit=time_limit,
             )
 
     def article(self, article_id: str) -> StoredArticle:

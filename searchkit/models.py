@@ -188,3 +188,4 @@ class SearchResults:
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     corrected: str | None = None  # the spelling-corrected query that was searched instead
     sort: str = "relevance"
+    complete: bool = True  # False when the search stopped at its time limit (a notice says so)

@@ -111,6 +111,7 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "limit": results.limit,
         "sort": results.sort,
         "corrected": results.corrected,
+        "complete": results.complete,
         "notices": results.notices,
         "facets": facets_json(results.facets),
         "hits": [hit_json(h) for h in results.hits],

@@ -339,11 +339,12 @@ def test_json_has_the_contract_keys(runner, index_env):
         "limit",
         "sort",
         "corrected",
+        "complete",
         "notices",
         "facets",
         "hits",
     }
-    assert data["sort"] == "oldest" and data["corrected"] is None
+    assert data["sort"] == "oldest" and data["corrected"] is None and data["complete"] is True
     assert set(data["facets"]) == {"site", "author", "year", "category"}
     assert all(set(c) == {"value", "count"} for c in data["facets"]["year"])
     assert sum(c["count"] for c in data["facets"]["site"]) <= data["total"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from whoosh import query
 
-from searchkit.query import postings, spelling
+from searchkit.query import budget, postings, spelling
 from searchkit.query.parse import plain_words
 from searchkit.query.snapshot import OpenIndex
 
@@ -182,6 +182,8 @@ def docset(searcher: Any, q: query.Query, lists: PostingLists) -> set[int]:
         for child in q.subqueries:
             if isinstance(child, query.Term) and child.fieldname == "exact":
                 continue  # an exact-word match is always a stemmed match too
+            if out and budget.expired("matching"):
+                break  # rank the matches found so far
             out |= docset(searcher, child, lists)
         return out
     if isinstance(q, query.And):

@@ -15,10 +15,11 @@ import heapq
 import itertools
 from operator import itemgetter
 
-from whoosh import query
+from whoosh import collectors, query
 
 from searchkit.analysis import is_cjk
 from searchkit.models import ScorePart
+from searchkit.query import budget
 from searchkit.query import rank as ranking
 from searchkit.query.match import Matches, PostingLists
 from searchkit.query.snapshot import OpenIndex
@@ -63,7 +64,7 @@ def _rank_query(index: OpenIndex, found: Matches, passing: set[int], want: int) 
             exhausted = len(scored) < fetch
         else:
             allowed = None if docs is found.docs else docs
-            results = index.whoosh.search(found.q, limit=fetch, filter=allowed)
+            results = whoosh_search(index, found.q, fetch, allowed)
             scored = [(hit.docnum, float(hit.score)) for hit in results]
             exhausted = results.scored_length() < fetch
         head = _proximity(index, found, scored[:depth])
@@ -86,7 +87,7 @@ def _proximity(
 ) -> list[tuple[int, float]]:
     """Add the proximity bonus to the top candidates and re-sort them."""
     pairs = adjacent_pairs(found.q)
-    if not pairs or index.params.proximity <= 0:
+    if not pairs or index.params.proximity <= 0 or budget.expired("re-ranking by word distance"):
         return scored
     lists = found.lists or PostingLists(index.reader())
     bonus = ranking.proximity_bonus(index.bulk, pairs, [d for d, _ in scored], lists)
@@ -134,8 +135,34 @@ def whoosh_scores(
     index: OpenIndex, q: query.Query, allowed: set[int] | None = None
 ) -> dict[int, float]:
     """Whoosh's own score (through its matchers) of every document matching ``q``, best first."""
-    results = index.whoosh.search(q, limit=None, filter=allowed)
+    results = whoosh_search(index, q, None, allowed)
     return {hit.docnum: float(hit.score) for hit in results}
+
+
+def whoosh_search(index: OpenIndex, q: query.Query, limit: int | None, allowed: set[int] | None):
+    """Whoosh's top ``limit`` for ``q`` (a ``whoosh.searching.Results``), within the time budget.
+
+    Whoosh scores the queries bulk scoring cannot read (phrases, ranges) one match at a time, and
+    an Or of many such parts can take minutes; the collector stops taking matches once the
+    search's time is up, and the results hold what was scored by then. (Whoosh's own
+    ``TimeLimitCollector`` raises instead, and signals the main thread, which a server's worker
+    thread is not.)
+    """
+    searcher = index.whoosh
+    collector = _WithinBudget(searcher.collector(limit=limit, filter=allowed))
+    searcher.search_with_collector(q, collector)
+    return collector.results()
+
+
+class _WithinBudget(collectors.WrappingCollector):
+    """Collects matches until the search's time budget runs out."""
+
+    def collect_matches(self) -> None:
+        child = self.child
+        for sub_docnum in child.matches():
+            child.collect(sub_docnum)  # at least one, so a page is never empty for lack of time
+            if budget.expired("scoring"):
+                break
 
 
 def explain(index: OpenIndex, q: query.Query, docnum: int) -> list[ScorePart]:

@@ -24,6 +24,7 @@ from whoosh.qparser.dateparse import DateParserPlugin
 
 from searchkit.analysis import is_cjk
 from searchkit.index.schema import FIELD_ALIASES
+from searchkit.query import budget
 from searchkit.query.rank import RankingParams
 
 MAX_QUERY_CHARS = 1000
@@ -258,7 +259,9 @@ def bound_expansions(reader: Any, q: query.Query) -> tuple[query.Query, list[str
             return query.Every()  # everything, or'ed with anything, is everything
         return rewritten
 
-    bounded = rewrite(q)
+    # normalize(): a pattern dropped when time ran out leaves a NullQuery, which would keep the
+    # Or around it off the bulk-scoring path (40 s through Whoosh's matchers for eight prefixes).
+    bounded = rewrite(q).normalize()
     notices = [
         f"'{pattern}' stands for {n:,}{'+' if n >= MAX_SCANNED else ''} words; "
         f"searched the {share} most common of them."
@@ -271,14 +274,24 @@ def _capped(reader: Any, node: query.MultiTerm, share: int, cut: dict[str, int])
     fieldname = node.field()
     if not fieldname or fieldname not in reader.schema:
         return node
-    words = []
-    for scanned, (_, btext) in enumerate(node.expanded_terms(reader)):
+    if budget.expired("expanding wildcards"):
+        return query.NullQuery
+    frequency: dict[bytes, int | None] = {}
+    for scanned, (btext, df) in enumerate(_expansions(reader, node, fieldname)):
         if scanned >= MAX_SCANNED:
             break
-        words.append(btext)
+        if scanned % 4096 == 4095 and budget.expired("expanding wildcards"):
+            break  # search the words found so far
+        frequency[btext] = df
+    words = list(frequency)
     if len(words) > share:
         total = len(words)
-        words = heapq.nlargest(share, words, key=lambda b: reader.doc_frequency(fieldname, b))
+
+        def commonness(btext: bytes) -> int:
+            df = frequency[btext]
+            return reader.doc_frequency(fieldname, btext) if df is None else df
+
+        words = heapq.nlargest(share, words, key=commonness)
         pattern = _pattern_text(node)
         cut[pattern] = max(cut.get(pattern, 0), total)
     if not words:
@@ -289,6 +302,24 @@ def _capped(reader: Any, node: query.MultiTerm, share: int, cut: dict[str, int])
     return query.Or(
         [query.Term(fieldname, field.from_bytes(b), boost=node.boost) for b in sorted(words)]
     )
+
+
+def _expansions(
+    reader: Any, node: query.MultiTerm, fieldname: str
+) -> Iterator[tuple[bytes, int | None]]:
+    """Each word ``node`` stands for, with its document frequency when reading it is free.
+
+    A prefix reads its words with their term infos in one pass (``iter_prefix``), half the time of
+    expanding it and then looking each word's frequency up (0.63 s against 1.20 s for 26
+    one-letter prefixes over four fields of 3,000 articles); other patterns yield ``None``, looked
+    up only when the pattern must be cut down.
+    """
+    if isinstance(node, query.Prefix):
+        for btext, info in reader.iter_prefix(fieldname, node.text):
+            yield btext, info.doc_frequency()
+        return
+    for _, btext in node.expanded_terms(reader):
+        yield btext, None
 
 
 def _pattern_text(node: query.MultiTerm) -> str:

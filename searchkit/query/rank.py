@@ -21,6 +21,7 @@ from whoosh import query, scoring
 
 from searchkit.index.schema import FIELD_BOOSTS
 from searchkit.models import ScorePart
+from searchkit.query import budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +196,9 @@ class BulkScorer:
         params = self.params
         k1 = params.k1
         scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
-        for clause in (c for group in groups for c in group):
+        for n, clause in enumerate(c for group in groups for c in group):
+            if n and budget.expired("scoring"):
+                break  # rank by the terms scored so far
             ids, tfs = lists.get(clause.fieldname, clause.text)
             if not ids or not searcher.schema[clause.fieldname].scorable:
                 continue

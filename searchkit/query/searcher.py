@@ -28,7 +28,7 @@ from whoosh import query
 
 from searchkit.index.generations import IndexStore
 from searchkit.models import Hit, SearchResults, StoredArticle
-from searchkit.query import articles, match, order, results
+from searchkit.query import articles, budget, match, order, results
 from searchkit.query.articles import ArticleNotFound
 from searchkit.query.facets import facet_counts
 from searchkit.query.filters import ResultFilters, StoryTest, passing
@@ -156,16 +156,40 @@ class Searcher:
         facets: bool = True,
         explain: bool = False,
         any_word: bool = False,
+        time_limit: float | None = None,
     ) -> SearchResults:
         """One page of ranked (or date-sorted) distinct stories, with facets and notices.
 
         ``any_word`` ranks articles holding any of the words (as evaluation collections expect);
         by default every word must match, falling back to any word when no article has them all.
+        ``time_limit`` (seconds) bounds the search: past it, each step stops adding work and the
+        page is ranked from what was read by then, ``complete`` false and a notice saying so.
         """
         if page < 1 or limit < 1:
             raise QueryError("page and limit must be 1 or more")
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
+        if time_limit is not None and not time_limit > 0:
+            raise QueryError("the time limit must be more than 0 seconds")
+        with budget.within(time_limit) as spent:
+            found = self._page(text, filters, page, limit, sort, facets, explain, any_word)
+        stopped = budget.notice(spent)
+        if stopped is not None:
+            found.notices.append(stopped)
+            found.complete = False
+        return found
+
+    def _page(
+        self,
+        text: str,
+        filters: ResultFilters | None,
+        page: int,
+        limit: int,
+        sort: str,
+        facets: bool,
+        explain: bool,
+        any_word: bool,
+    ) -> SearchResults:
         want = page * limit
         outcome = self._find(text, filters, sort, want, any_word)
         found = outcome.found

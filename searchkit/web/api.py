@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from searchkit import render
 from searchkit.web.openapi import openapi_document
 from searchkit.web.params import check_article_id, parse_limit, parse_search_params
-from searchkit.web.shared import SharedSearcher
+from searchkit.web.shared import SharedSearcher, costly
 
 
 class JSON(JSONResponse):
@@ -30,13 +30,14 @@ def _shared(request: Request) -> SharedSearcher:
 
 def search(request: Request) -> JSON:
     params = parse_search_params(request.query_params.getlist, require_q=True)
-    with _shared(request).use() as searcher:
+    with _shared(request).use(costly=costly(params.q)) as searcher:
         results = searcher.search(
             params.q,
             filters=params.filters(),
             page=params.page,
             limit=params.limit,
             sort=params.sort,
+            time_limit=_shared(request).time_limit,
         )
     return JSON(render.results_json(results))
 

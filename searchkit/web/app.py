@@ -31,7 +31,7 @@ from searchkit.query.searcher import ArticleNotFound, QueryError
 from searchkit.render import byline
 from searchkit.web import api, pages
 from searchkit.web.params import ParamError
-from searchkit.web.shared import SharedSearcher
+from searchkit.web.shared import SEARCH_TIME_LIMIT, SharedSearcher
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -220,10 +220,14 @@ def _asset_urls() -> dict[str, str]:
 
 
 def create_app(
-    store: IndexStore, *, allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS
+    store: IndexStore,
+    *,
+    allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS,
+    time_limit: float = SEARCH_TIME_LIMIT,
 ) -> Starlette:
-    """The web app over the index in ``store``. ``allowed_hosts=None`` accepts any Host header."""
-    shared = SharedSearcher(store)
+    """The web app over the index in ``store``. ``allowed_hosts=None`` accepts any Host header;
+    ``time_limit`` bounds each search (seconds), after which it answers with what it has."""
+    shared = SharedSearcher(store, time_limit=time_limit)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

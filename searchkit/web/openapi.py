@@ -155,6 +155,11 @@ _SCHEMAS: dict[str, Any] = {
                 "type": ["string", "null"],
                 "description": "The spelling-corrected query searched instead (did you mean).",
             },
+            "complete": {
+                "type": "boolean",
+                "description": "False when the search stopped at its time limit and answered "
+                "with what it had found by then (a notice says so).",
+            },
             "notices": _STR_LIST,
             "facets": {
                 "type": "object",

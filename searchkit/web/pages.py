@@ -24,7 +24,7 @@ from searchkit.web.params import (
     check_article_id,
     parse_search_params,
 )
-from searchkit.web.shared import SharedSearcher
+from searchkit.web.shared import SharedSearcher, costly
 
 # Query syntax shown in the help box: (what to type, what it does).
 SYNTAX_HELP = [
@@ -118,13 +118,14 @@ def search_page(request: Request) -> Response:
     if not params.q:
         return _home(request, params)
     try:
-        with _shared(request).use() as searcher:
+        with _shared(request).use(costly=costly(params.q)) as searcher:
             results = searcher.search(
                 params.q,
                 filters=params.filters(),
                 page=params.page,
                 limit=params.limit,
                 sort=params.sort,
+                time_limit=_shared(request).time_limit,
             )
             # A hit states no date when its page gave only a year (a copyright line): show that.
             years = {h.id: searcher.article(h.id).year for h in results.hits if h.date is None}

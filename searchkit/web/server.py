@@ -20,6 +20,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8732
 _ENV_INDEX = "SEARCHKIT_INDEX"
 _ENV_ANY_HOST = "SEARCHKIT_WEB_ANY_HOST"
+_ENV_TIME_LIMIT = "SEARCHKIT_WEB_TIME_LIMIT"
 
 
 class ServeError(Exception):
@@ -57,11 +58,13 @@ def check_port_free(host: str, port: int) -> None:
 def app_from_env():
     """App factory for uvicorn's worker processes (``--workers`` > 1), configured by environment."""
     from searchkit.web.app import LOOPBACK_HOSTS, create_app
+    from searchkit.web.shared import SEARCH_TIME_LIMIT
 
     any_host = os.environ.get(_ENV_ANY_HOST) == "1"
     return create_app(
         IndexStore(os.environ.get(_ENV_INDEX)),
         allowed_hosts=None if any_host else LOOPBACK_HOSTS,
+        time_limit=float(os.environ.get(_ENV_TIME_LIMIT, SEARCH_TIME_LIMIT)),
     )
 
 
@@ -72,14 +75,19 @@ def serve(
     port: int = DEFAULT_PORT,
     workers: int = 1,
     access_log: bool = False,
+    time_limit: float | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the index in ``store`` until interrupted."""
+    """Serve the index in ``store`` until interrupted (``time_limit``: seconds per search)."""
     import uvicorn
+
+    from searchkit.web.protocol import HeaderDeadlineProtocol
 
     check_port_free(host, port)
     os.environ[_ENV_INDEX] = str(store.path.resolve())
     os.environ[_ENV_ANY_HOST] = "0" if is_loopback(host) else "1"
+    if time_limit is not None:
+        os.environ[_ENV_TIME_LIMIT] = str(time_limit)
     if on_ready is not None:
         shown = f"[{host}]" if ":" in host else host
         on_ready(f"http://{shown}:{port}/")
@@ -94,6 +102,7 @@ def serve(
         log_level="warning",
         limit_concurrency=connection_limit(),
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        http=HeaderDeadlineProtocol,  # uvicorn's h11 protocol, with a deadline for headers
     )
 
 

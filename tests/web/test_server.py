@@ -244,3 +244,17 @@ def test_the_server_caps_connections_below_its_open_file_limit(tmp_path, soft, h
         assert raised > soft and limit == 512  # the soft limit raised to make room
     else:
         assert raised == soft and limit == soft - 64  # room kept for the index's own files
+
+
+def test_serve_gives_each_search_the_time_limit_asked_for(runner, fake_serve, monkeypatch):
+    from searchkit.web.server import app_from_env
+    from searchkit.web.shared import SEARCH_TIME_LIMIT
+
+    assert runner.invoke(cli_app, ["serve"]).exit_code == 0
+    assert runner.invoke(cli_app, ["serve", "--time-limit", "0.5"]).exit_code == 0
+    assert [call["time_limit"] for call in fake_serve] == [SEARCH_TIME_LIMIT, 0.5]
+    # The worker processes read it from the environment `serve` sets for them.
+    monkeypatch.setenv("SEARCHKIT_WEB_TIME_LIMIT", "0.5")
+    assert app_from_env().state.searcher.time_limit == 0.5
+    bad = runner.invoke(cli_app, ["serve", "--time-limit", "0"])
+    assert bad.exit_code == 2 and "--time-limit" in bad.output
