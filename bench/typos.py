@@ -154,8 +154,7 @@ def main() -> None:
         q: evaluate.query_words(t) for q, t in collection.queries.items() if q in collection.qrels
     }
     with tempfile.TemporaryDirectory() as tmp:
-        store = IndexStore(Path(tmp) / "ix")
-        evaluate.build_collection_index(collection, store)
+        store = IndexStore(evaluate.index_collection(collection, Path(tmp) / "ix"))
         with Searcher(store) as searcher:
             typos = make_typos(queries, searcher.reader())
             rows = [
@@ -164,7 +163,7 @@ def main() -> None:
                     queries,
                     typos,
                     collection.qrels,
-                    lambda h: h.source.rpartition("/")[2],
+                    lambda h: Path(h.source).stem,
                     True,
                     p,
                 )

@@ -476,7 +476,7 @@ def eval_cmd(
         Path | None,
         typer.Argument(
             help="A test collection folder (BEIR: corpus.jsonl, queries.jsonl, qrels/; or SMART: "
-            "*.all, *.qry, *qrel*).",
+            "*.all, *.qry or query.text, *qrel*).",
             show_default=False,
         ),
     ] = None,
@@ -488,7 +488,11 @@ def eval_cmd(
         ),
     ] = None,
     peers: Annotated[
-        bool, typer.Option("--peers/--no-peers", help="Also run SQLite FTS5 and stock Whoosh.")
+        bool,
+        typer.Option(
+            "--peers/--no-peers",
+            help="Also run SQLite FTS5, stock Whoosh, tantivy and bm25s (those installed).",
+        ),
     ] = True,
     as_json: JsonOpt = False,
     index: IndexOpt = None,

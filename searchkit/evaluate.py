@@ -4,19 +4,22 @@ In: a collection folder in one of three layouts, or a judged query set for an ex
 
 - BEIR: ``corpus.jsonl`` ({"_id", "title", "text"}), ``queries.jsonl`` ({"_id", "text"}) and
   ``qrels/*.tsv`` (``query-id  corpus-id  score``, header line) or any TREC qrels file.
-- SMART (Cranfield, CISI, …): ``*.all.*`` or ``*.all`` documents (``.I``/``.T``/``.A``/``.B``/``.W``),
-  ``*.qry`` queries, ``*qrel*`` judgments; queries are numbered by position (the judgments'
-  numbering), and a negative code is no grade. Graded codes 1 (best) … 4 become gains 4 … 1.
+- SMART (Cranfield, CACM, CISI, …): ``*.all.*`` or ``*.all`` documents (``.I``/``.T``/``.W``…),
+  ``*.qry`` or ``query.text`` queries, ``*qrel*`` judgments. Queries take the ids the judgments
+  use (``.I`` numbers for CACM, positions for Cranfield) and are refused when neither lines up.
+  Cranfield's graded codes 1 (best) … 4 become gains 4 … 1 (-1 is no grade); CACM's
+  ``query doc 0 0`` rows are binary.
 - TREC qrels (``qid 0 docid grade``) may replace the BEIR tsv anywhere.
 - A judged set (JSON, ``{"queries": [{"id", "text", "judgments": {title-or-id: grade}}]}``) runs
   against an index the user already has (``tests/judged/seeds.json`` for the seeds).
 
-Out: one ``SystemScore`` per system. searchkit indexes the collection's documents (title + text)
-through its own schema into a temporary index and searches each query with any-word matching
-(as evaluation collections are judged); SQLite FTS5 (porter tokenizer, ``bm25()``, the query's words
-OR-ed) and stock Whoosh (``StemmingAnalyzer``, BM25F defaults) run over the same documents and
-queries in the same run (searchkit/peers.py, the engines bench/ times too). Collections are indexed without duplicate collapsing: each judged document
-is its own story.
+Out: one ``SystemScore`` per system. searchkit is scored as a user would meet it: the documents
+written as text files (title line, blank line, text), indexed by ``searchkit index``'s own path
+(segmenting, duplicate folding), each query's words searched with default matching, the shown
+copy of each story ranked. SQLite FTS5 (porter), stock Whoosh (StemmingAnalyzer, BM25F), and when
+installed tantivy (en_stem) and bm25s (Lucene BM25, English stemmer and stop words) index the same
+titles and texts in the same run, the query's words OR-ed (searchkit/peers.py, the engines bench/
+times too). A query searchkit refuses (too long) scores 0 and is counted in the report.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class SystemScore:
     recall100: float
     queries: int
     per_query: dict[str, float] = field(default_factory=dict)  # nDCG@10 of each query
+    failed: dict[str, int] = field(default_factory=dict)  # why queries got no run -> how many
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -63,6 +67,7 @@ class SystemScore:
             "mrr@10": round(self.mrr10, 4),
             "recall@100": round(self.recall100, 4),
             "queries": self.queries,
+            "failed": dict(self.failed),
         }
 
 
@@ -188,26 +193,88 @@ def _smart_blocks(text: str) -> list[tuple[str, dict[str, str]]]:
 def _load_smart(path: Path, docs_file: Path) -> Collection:
     documents = {}
     for number, fields in _smart_blocks(docs_file.read_text(encoding="utf-8", errors="replace")):
-        documents[number] = (fields.get("T", ""), fields.get("W", ""))
-    query_files = sorted(p for p in path.iterdir() if p.name.endswith(".qry"))
+        documents[_smart_id(number)] = (fields.get("T", ""), fields.get("W", ""))
+    query_files = sorted(
+        p for p in path.iterdir() if p.name.endswith(".qry") or p.name.lower() == "query.text"
+    )
     qrel_files = sorted(p for p in path.iterdir() if "qrel" in p.name.lower())
     if not query_files or not qrel_files:
-        raise EvalError(f"{path}: a SMART collection needs a *.qry and a *qrel* file")
-    # Judgments number queries 1..n in file order, whatever their .I numbers say.
+        raise EvalError(
+            f"{path}: a SMART collection needs queries (*.qry or query.text) and judgments (*qrel*)"
+        )
     blocks = _smart_blocks(query_files[0].read_text(encoding="utf-8", errors="replace"))
-    queries = {str(n): fields.get("W", "") for n, (_, fields) in enumerate(blocks, 1)}
+    qrels = _smart_qrels(qrel_files[0])
+    queries = _align_queries(blocks, qrels, query_files[0].name, qrel_files[0].name)
+    _check_documents(qrels, documents, qrel_files[0].name)
+    return Collection(path.name, documents, queries, qrels)
+
+
+def _smart_id(number: str) -> str:
+    """``001`` and ``1`` are one id (Cranfield's queries and CACM's judgments pad with zeros)."""
+    return str(int(number)) if number.isdigit() else number
+
+
+def _smart_qrels(path: Path) -> Qrels:
+    """Cranfield's ``query doc code`` (code 1 best … 4, -1 no grade) or CACM's ``query doc 0 0``
+    (every listed pair relevant)."""
+    rows = [line.split() for line in path.read_text(encoding="utf-8").splitlines() if line.split()]
+    binary = bool(rows) and all(len(cols) == 4 and cols[2:] == ["0", "0"] for cols in rows)
     qrels: Qrels = {}
-    for n, line in enumerate(qrel_files[0].read_text(encoding="utf-8").splitlines(), 1):
-        cols = line.split()
-        if not cols:
+    for n, cols in enumerate(rows, 1):
+        if len(cols) < 3 or not cols[2].lstrip("-").isdigit():
+            raise EvalError(f"{path}:{n}: expected 'query doc code' or 'query doc 0 0'")
+        qid, doc = _smart_id(cols[0]), _smart_id(cols[1])
+        if binary:
+            qrels.setdefault(qid, {})[doc] = 1
             continue
-        if len(cols) < 3:
-            raise EvalError(f"{qrel_files[0]}:{n}: expected 'query doc code'")
-        qid, doc, code = cols[0], cols[1], int(cols[2])
+        code = int(cols[2])
         if code < 1:
             continue  # -1: not a relevance grade
         qrels.setdefault(qid, {})[doc] = max(1, 5 - code)  # code 1 (complete) .. 4 -> gain 4 .. 1
-    return Collection(path.name, documents, queries, qrels)
+    return qrels
+
+
+def _align_queries(
+    blocks: list[tuple[str, dict[str, str]]], qrels: Qrels, query_file: str, qrel_file: str
+) -> dict[str, str]:
+    """The queries under the ids the judgments use: their ``.I`` numbers, or their positions.
+
+    Cranfield's judgments number its queries 1..n in file order while the ``.I`` numbers have
+    gaps (1, 2, 4, …); CACM's use the ``.I`` numbers. Whichever numbering names every judged
+    query is the one; when neither does, the two files do not belong together (a file holding
+    queries 151–225 alone is numbered 1–75 by position), and scoring them would print 0 for every
+    system, so it is refused instead.
+    """
+    by_number = {_smart_id(number): fields.get("W", "") for number, fields in blocks}
+    by_position = {str(n): fields.get("W", "") for n, (_, fields) in enumerate(blocks, 1)}
+    judged = set(qrels)
+    for queries in (by_number, by_position):
+        if judged <= queries.keys():
+            return queries
+    missing = sorted(judged - by_position.keys(), key=_id_order)
+    raise EvalError(
+        f"{qrel_file} judges queries {_id_range(sorted(judged, key=_id_order))} but {query_file} "
+        f"holds {len(blocks)} queries numbered {_id_range(sorted(by_number, key=_id_order))} "
+        f"(positions 1–{len(blocks)}); {len(missing)} judged queries have no text: "
+        "give the queries and judgments of the same set"
+    )
+
+
+def _check_documents(qrels: Qrels, documents: Mapping[str, object], qrel_file: str) -> None:
+    judged = {doc for grades in qrels.values() for doc in grades}
+    if judged and not judged & documents.keys():
+        raise EvalError(
+            f"no document {qrel_file} judges is in the collection (judged ids "
+            f"{_id_range(sorted(judged, key=_id_order))}): give the documents of the same set"
+        )
+
+
+def _id_order(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (1 << 62, value)
+
+
+def _id_range(ids: list[str]) -> str:
+    return f"{ids[0]}–{ids[-1]}" if len(ids) > 1 else (ids[0] if ids else "none")
 
 
 def query_words(text: str) -> str:
@@ -218,46 +285,73 @@ def query_words(text: str) -> str:
 # --- systems ----------------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class SearchkitRun:
+    """searchkit's run over a collection indexed as a user's files, and the queries it could not
+    answer (the one-line reason -> how many), which score 0 rather than stopping the run."""
+
+    run: Run
+    failed: dict[str, int] = field(default_factory=dict)
+
+
+def write_collection_files(collection: Collection, folder: Path) -> None:
+    """One text file per document, as a user saves them: the title on the first line, a blank
+    line, then the text (a document without a title is its text alone)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for doc_id, (title, text) in collection.documents.items():
+        content = f"{title}\n\n{text}\n" if title else f"{text}\n"
+        (folder / f"{_file_name(doc_id)}.txt").write_text(content, encoding="utf-8")
+
+
+def _file_name(doc_id: str) -> str:
+    return re.sub(r"[^\w.-]", "_", doc_id)
+
+
+def index_collection(collection: Collection, workdir: Path) -> Path:
+    """Index the collection through the path a user's files take: its documents written as text
+    files, then ``searchkit index`` (library.update_index: segmentation, duplicate folding and
+    all). Returns the index folder.
+
+    Why not hand the documents to the index writer ready-made, as this module once did: that
+    skipped what a user's run does (title detection, duplicate folding), and its figures stood
+    0.01–0.02 above what the CLI gave on the same collection."""
+    from searchkit import library
+
+    files, index_dir = workdir / "files", workdir / "index"
+    write_collection_files(collection, files)
+    library.update_index([files], index_dir)
+    return index_dir
+
+
 def run_searchkit(
     collection: Collection, index_dir: Path, params=None, depth: int = 100
-) -> tuple[Run, Callable[[object], Run]]:
-    """Index the collection with searchkit's schema; return its run and a re-runner for params."""
+) -> tuple[SearchkitRun, Callable[[object], SearchkitRun]]:
+    """searchkit's run, each query typed as a user types it (its words, default matching);
+    and a re-runner for other ranking parameters over the same index (bench/tune_ranking.py)."""
     from searchkit.index.generations import IndexStore
+    from searchkit.query.parse import QueryError
     from searchkit.query.searcher import Searcher
 
-    store = IndexStore(index_dir)
-    build_collection_index(collection, store)
+    store = IndexStore(index_collection(collection, index_dir))
+    by_file = {_file_name(doc_id): doc_id for doc_id in collection.documents}
 
-    def run_with(ranking_params) -> Run:
-        run: Run = {}
+    def run_with(ranking_params) -> SearchkitRun:
+        result = SearchkitRun({})
         with Searcher(store, ranking_params) as searcher:
             for qid, text in collection.queries.items():
                 words = query_words(text)
                 if not words:
                     continue
-                sources = searcher.ranked_sources(words, depth, any_word=True)
-                run[qid] = [source.rpartition("/")[2] for source in sources]
-        return run
+                try:
+                    hits = searcher.search(words, limit=depth, facets=False).hits
+                except QueryError as exc:
+                    reason = re.sub(r"\(\d+ characters; ", "(", str(exc))
+                    result.failed[reason] = result.failed.get(reason, 0) + 1
+                    continue
+                result.run[qid] = [by_file.get(Path(hit.source).stem, hit.source) for hit in hits]
+        return result
 
     return run_with(params), run_with
-
-
-def build_collection_index(collection: Collection, store) -> None:
-    """A searchkit index of the collection's documents, one story each (no duplicate detection)."""
-    from searchkit.index.build import write_articles
-    from searchkit.models import Article
-
-    articles = [
-        Article(
-            source=f"{collection.name}/{doc_id}",
-            position=1,
-            title=title or text[:80],
-            body=text,
-            title_derived=not title,
-        )
-        for doc_id, (title, text) in collection.documents.items()
-    ]
-    write_articles(store, articles, roots=[collection.name])
 
 
 def _docs(collection: Collection) -> list:
@@ -266,50 +360,36 @@ def _docs(collection: Collection) -> list:
     return [Doc(doc_id, title, text) for doc_id, (title, text) in collection.documents.items()]
 
 
-def run_fts5(collection: Collection, depth: int = 100) -> Run:
-    """SQLite FTS5 (searchkit.peers) with the porter tokenizer and bm25(), the query's words OR-ed."""
-    from searchkit.peers import Fts5
-
-    engine = Fts5(None, title_weight=1.0, optimize=False)  # in memory, bm25's default weights
-    engine.build(_docs(collection))
-    run: Run = {}
-    for qid, text in collection.queries.items():
-        words = query_words(text).split()
-        if not words:
-            continue
-        run[qid] = engine.search_words(words, depth, any_word=True)
-    engine.close()
-    return run
-
-
-def run_stock_whoosh(collection: Collection, index_dir: Path, depth: int = 100) -> Run:
-    """Whoosh as its tutorial sets it up (searchkit.peers): StemmingAnalyzer, BM25F, words OR-ed."""
-    from searchkit.peers import StockWhoosh
-
-    engine = StockWhoosh(index_dir, limitmb=256)
+def run_peer(engine, collection: Collection, depth: int = 100) -> Run:
+    """One peer engine (searchkit.peers) over the collection, each query's words OR-ed."""
     engine.build(_docs(collection))
     run: Run = {}
     for qid, text in collection.queries.items():
         words = query_words(text)
-        if not words:
-            continue
-        run[qid] = engine.query(words, depth, any_word=True)
+        if words:
+            run[qid] = engine.query(words, depth, any_word=True)
+    engine.close()
     return run
 
 
 def evaluate_collection(
     folder: str | Path, *, peers: bool = True, params=None
 ) -> tuple[Collection, list[SystemScore]]:
-    """Every system over one collection, in one run."""
+    """Every system over one collection, in one run (peers not installed are left out)."""
+    from searchkit import peers as engines
+
     collection = load_collection(folder)
     scores = []
     with tempfile.TemporaryDirectory(prefix="searchkit-eval-") as tmp:
-        run, _ = run_searchkit(collection, Path(tmp) / "searchkit", params)
-        scores.append(score_run("searchkit", run, collection.qrels))
+        ours, _ = run_searchkit(collection, Path(tmp) / "searchkit", params)
+        score = score_run("searchkit", ours.run, collection.qrels)
+        score.failed = ours.failed
+        scores.append(score)
         if peers:
-            scores.append(score_run("sqlite-fts5-bm25", run_fts5(collection), collection.qrels))
-            stock = run_stock_whoosh(collection, Path(tmp) / "whoosh")
-            scores.append(score_run("whoosh-stock-bm25f", stock, collection.qrels))
+            for engine in engines.evaluation_peers(Path(tmp)):
+                scores.append(
+                    score_run(engine.system, run_peer(engine, collection), collection.qrels)
+                )
     return collection, scores
 
 
@@ -357,4 +437,9 @@ def report_text(collection_name: str, scores: list[SystemScore]) -> str:
     ]
     for s in scores:
         lines.append(f"{s.system:<22} {s.ndcg10:8.4f} {s.mrr10:8.4f} {s.recall100:8.4f}")
+    for s in scores:
+        for reason, count in s.failed.items():
+            lines.append(
+                f"{s.system}: {count} {'query' if count == 1 else 'queries'} scored 0: {reason}"
+            )
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""What a user would pick instead of searchkit: SQLite FTS5 and stock Whoosh, behind one interface.
+"""What a user would pick instead of searchkit: SQLite FTS5, stock Whoosh, tantivy and bm25s.
 
 In: documents (``Doc``: id, title, body) and queries. Out: ranked document ids. ``searchkit eval``
 (evaluate.py) scores these engines next to searchkit on a test collection; bench/peers.py times them
@@ -10,6 +10,14 @@ measured for speed are the engines measured for quality; the two differ only in 
   given folder, or in memory with ``path=None``.
 - ``StockWhoosh``: Whoosh as its tutorial uses it — StemmingAnalyzer on title and body, BM25F
   defaults, one writer, a new searcher per query.
+- ``Tantivy``: the tantivy binding (a native Rust engine, Lucene's BM25 per field), en_stem on
+  title and body, a title boost (bench: 3, eval: 1, tantivy's default).
+- ``Bm25s``: bm25s (BM25 over SciPy sparse matrices, in memory), its Lucene variant (k1 1.5,
+  b 0.75) with PyStemmer's English stemmer and its English stop words over title and body as
+  one text, as its README sets it up. It has no AND: it always ranks every word's documents.
+
+tantivy and bm25s come with the bench extra (``pip install 'searchkit[bench]'``) and are imported
+only when used; ``evaluation_peers`` leaves out an engine that is not installed.
 
 ``query(text)`` splits the text into words (``\\w+``); ``search_words(words)`` takes words already
 split (evaluate.py splits queries as searchkit does). Words are AND-ed, as searchkit's default
@@ -18,6 +26,7 @@ search does, or with ``any_word=True`` OR-ed, as evaluation collections are judg
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -25,7 +34,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Doc", "Fts5", "StockWhoosh", "folder_size", "words"]
+__all__ = [
+    "Bm25s",
+    "Doc",
+    "Fts5",
+    "StockWhoosh",
+    "Tantivy",
+    "evaluation_peers",
+    "folder_size",
+    "words",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +66,7 @@ def folder_size(path: Path) -> int:
 
 class Fts5:
     name = "SQLite FTS5"
+    system = "sqlite-fts5-bm25"  # the name ``searchkit eval`` reports
 
     def __init__(self, path: Path | None, *, title_weight: float = 3.0, optimize: bool = True):
         """An FTS5 table in ``path``/fts5.sqlite (``None``: in memory, gone when closed)."""
@@ -105,6 +124,7 @@ class Fts5:
 
 class StockWhoosh:
     name = "stock Whoosh"
+    system = "whoosh-stock-bm25f"
 
     def __init__(self, path: Path, *, limitmb: int = 128) -> None:
         """A Whoosh index in ``path``/whoosh; ``limitmb`` is the writer's memory (Whoosh's default)."""
@@ -146,3 +166,115 @@ class StockWhoosh:
 
     def size(self) -> int:
         return folder_size(self.path)
+
+    def close(self) -> None:
+        self.ix.close()
+
+
+class Tantivy:
+    name = "tantivy"
+    system = "tantivy-bm25"
+
+    def __init__(self, path: Path, *, title_boost: float = 3.0) -> None:
+        self.path = path / "tantivy"
+        self.title_boost = title_boost
+
+    def build(self, docs: Iterable[Doc]) -> None:
+        import tantivy
+
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True)
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        builder.add_text_field("title", stored=False, tokenizer_name="en_stem")
+        builder.add_text_field("body", stored=False, tokenizer_name="en_stem")
+        self.schema = builder.build()
+        index = tantivy.Index(self.schema, path=str(self.path))
+        writer = index.writer(heap_size=256_000_000, num_threads=min(2, os.cpu_count() or 1))
+        for d in docs:
+            writer.add_document(tantivy.Document(id=d.id, title=d.title, body=d.body))
+        writer.commit()
+        writer.wait_merging_threads()
+        self.open()
+
+    def open(self) -> None:
+        import tantivy
+
+        self.index = tantivy.Index.open(str(self.path))
+        self.index.reload()
+        self.searcher = self.index.searcher()
+
+    def query(self, text: str, k: int = 10, *, any_word: bool = False) -> list[str]:
+        terms = words(text)
+        if not terms:
+            return []
+        q = self.index.parse_query(
+            (" OR " if any_word else " AND ").join(terms),
+            ["title", "body"],
+            field_boosts={"title": self.title_boost},
+        )
+        hits = self.searcher.search(q, k).hits
+        return [self.searcher.doc(addr)["id"][0] for _, addr in hits]
+
+    def close(self) -> None:
+        pass
+
+    def size(self) -> int:
+        return folder_size(self.path)
+
+
+class Bm25s:
+    name = "bm25s"
+    system = "bm25s-lucene"
+
+    def build(self, docs: Iterable[Doc]) -> None:
+        import bm25s
+        import Stemmer
+
+        self._bm25s = bm25s
+        self.stemmer = Stemmer.Stemmer("english")
+        docs = list(docs)
+        self.ids = [d.id for d in docs]
+        tokens = bm25s.tokenize(
+            [f"{d.title} {d.body}" for d in docs],
+            stopwords="en",
+            stemmer=self.stemmer,
+            show_progress=False,
+        )
+        self.retriever = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
+        self.retriever.index(tokens, show_progress=False)
+
+    def query(self, text: str, k: int = 10, *, any_word: bool = True) -> list[str]:
+        tokens = self._bm25s.tokenize(
+            [text], stopwords="en", stemmer=self.stemmer, return_ids=False, show_progress=False
+        )
+        if not tokens[0]:
+            return []
+        found, scores = self.retriever.retrieve(
+            tokens, k=min(k, len(self.ids)), show_progress=False
+        )
+        # bm25s pads with documents scoring 0; the other engines return matches only.
+        return [self.ids[i] for i, s in zip(found[0], scores[0], strict=True) if s > 0]
+
+    def close(self) -> None:
+        pass
+
+
+def installed(module: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
+
+
+def evaluation_peers(workdir: Path) -> list[Fts5 | StockWhoosh | Tantivy | Bm25s]:
+    """The peers ``searchkit eval`` runs beside searchkit, with their own default weights (no
+    title boost): those installed, in a fixed order."""
+    engines: list[Fts5 | StockWhoosh | Tantivy | Bm25s] = [
+        Fts5(None, title_weight=1.0, optimize=False),
+        StockWhoosh(workdir, limitmb=256),
+    ]
+    if installed("tantivy"):
+        engines.append(Tantivy(workdir, title_boost=1.0))
+    if installed("bm25s") and installed("Stemmer"):
+        engines.append(Bm25s())
+    return engines

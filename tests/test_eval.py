@@ -90,6 +90,109 @@ def test_smart_collection_maps_queries_by_position_and_codes_to_gains(tmp_path):
     assert collection.qrels == {"1": {"1": 4}, "2": {"2": 1}}  # -1 is no grade
 
 
+def write_cacm_style(folder: Path) -> Path:
+    """CACM's layout: ``query.text`` with ``.A``/``.N`` beside ``.W``, binary ``qrels.text``
+    (``query doc 0 0``) numbered by ``.I`` with zero padding."""
+    folder.mkdir(parents=True)
+    (folder / "cacm.all").write_text(
+        ".I 1\n.T\nTime sharing systems\n.W\nA time sharing system for IBM computers.\n"
+        ".B\nCACM 1966\n.A\nSmith, J.\n.N\nCA660101\n.X\n2\t5\t1\n"
+        ".I 2\n.T\nCompilers for intermediate languages\n"
+        ".I 3\n.T\nMessage passing between processes\n.W\nRemote procedure calls.\n"
+    )
+    (folder / "query.text").write_text(
+        ".I 1\n.W\n What articles deal with time sharing?\n.N\n 1. Richard (TSS)\n\n"
+        ".I 2\n.W\n Remote procedure calls\n.A\nPooch, U.\n.N\n 2. Curtis\n"
+    )
+    (folder / "qrels.text").write_text("01 1  0 0\n02 3  0 0\n")
+    return folder
+
+
+def test_cacm_style_smart_collections_load_with_binary_judgments_by_query_number(tmp_path):
+    collection = evaluate.load_collection(write_cacm_style(tmp_path / "cacm"))
+    assert collection.documents["2"] == ("Compilers for intermediate languages", "")
+    assert collection.queries == {
+        "1": "What articles deal with time sharing?",
+        "2": "Remote procedure calls",
+    }
+    assert collection.qrels == {"1": {"1": 1}, "2": {"3": 1}}
+
+
+def test_queries_that_do_not_line_up_with_the_judgments_are_refused(tmp_path, runner):
+    """Cranfield's queries 151-225 alone: by position they are 1-75, the judgments say 151-225;
+    scoring them would print 0.0000 for every system."""
+    folder = tmp_path / "late"
+    folder.mkdir()
+    (folder / "mini.all").write_text(".I 1\n.T\nwings\n.W\nswept wings\n")
+    (folder / "late.qry").write_text(".I 302\n.W\nswept wings\n.I 303\n.W\nwings\n")
+    (folder / "lateqrel").write_text("151 1 1\n152 1 2\n")
+    with pytest.raises(evaluate.EvalError, match=r"judges queries 151–152 but late\.qry holds 2"):
+        evaluate.load_collection(folder)
+    result = runner.invoke(app, ["eval", str(folder)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "give the queries and judgments of the same set" in result.stderr
+
+
+def test_judgments_naming_no_document_of_the_collection_are_refused(tmp_path):
+    folder = write_cacm_style(tmp_path / "cacm")
+    (folder / "qrels.text").write_text("01 1001  0 0\n02 1003  0 0\n")
+    with pytest.raises(evaluate.EvalError, match=r"no document qrels\.text judges"):
+        evaluate.load_collection(folder)
+
+
+def test_a_query_over_the_length_limit_is_counted_and_the_rest_still_scored(tmp_path, runner):
+    folder = write_beir(tmp_path / "mini")
+    queries = folder / "queries.jsonl"
+    long_query = "boundary " * 200  # 1,800 characters
+    queries.write_text(queries.read_text() + json.dumps({"_id": "q3", "text": long_query}) + "\n")
+    (folder / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\nq1\td1\t2\nq2\td2\t1\nq3\td1\t1\n"
+    )
+    result = runner.invoke(app, ["eval", str(folder), "--no-peers"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "mini (4 documents): 3 judged queries"
+    assert float(lines[2].split()[2]) == pytest.approx(2 / 3, abs=1e-4)  # MRR: q1 and q2 first, q3 none
+    assert lines[-1] == "searchkit: 1 query scored 0: query too long (the limit is 1000)"
+    data = json.loads(runner.invoke(app, ["eval", str(folder), "--no-peers", "--json"]).stdout)
+    assert data["systems"][0]["failed"] == {"query too long (the limit is 1000)": 1}
+
+
+def test_a_peer_that_is_not_installed_is_left_out(tmp_path, runner, monkeypatch):
+    from searchkit import peers
+
+    monkeypatch.setattr(peers, "installed", lambda module: module != "tantivy")
+    data = json.loads(
+        runner.invoke(app, ["eval", str(write_beir(tmp_path / "m")), "--json"]).stdout
+    )
+    assert [s["system"] for s in data["systems"]] == [
+        "searchkit",
+        "sqlite-fts5-bm25",
+        "whoosh-stock-bm25f",
+        "bm25s-lucene",
+    ]
+
+
+def test_eval_scores_searchkit_as_the_cli_answers_a_user_over_the_same_files(tmp_path, runner):
+    """The same text files, `searchkit index`, `search WORDS --json`: the ranking eval scores."""
+    collection = evaluate.load_collection(CRANFIELD)
+    collection.documents = dict(list(collection.documents.items())[:300])
+    collection.queries = {q: collection.queries[q] for q in ("1", "2", "3", "8", "9")}
+    ours, _ = evaluate.run_searchkit(collection, tmp_path / "eval", depth=20)
+    files, index = tmp_path / "files", tmp_path / "index"
+    evaluate.write_collection_files(collection, files)
+    assert runner.invoke(app, ["index", str(files), "--index", str(index)]).exit_code == 0
+    for qid, text in collection.queries.items():
+        words = evaluate.query_words(text)
+        out = runner.invoke(app, ["search", words, "--json", "-n", "20", "--index", str(index)])
+        assert out.exit_code == 0, out.output
+        shown = [Path(hit["source"]).stem for hit in json.loads(out.stdout)["hits"]]
+        assert shown == ours.run[qid], qid
+        assert shown  # each of these queries finds something
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -108,7 +211,13 @@ def test_eval_command_runs_searchkit_and_its_peers_on_the_same_documents(tmp_pat
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     systems = {s["system"]: s for s in data["systems"]}
-    assert set(systems) == {"searchkit", "sqlite-fts5-bm25", "whoosh-stock-bm25f"}
+    assert list(systems) == [
+        "searchkit",
+        "sqlite-fts5-bm25",
+        "whoosh-stock-bm25f",
+        "tantivy-bm25",
+        "bm25s-lucene",
+    ]
     for score in systems.values():
         assert score["queries"] == 2
         assert score["mrr@10"] == 1.0  # every system puts a relevant document first here

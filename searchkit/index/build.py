@@ -78,7 +78,6 @@ __all__ = [  # the document helpers, re-exported for callers that found them her
     "build_index",
     "file_document",
     "update_index",
-    "write_articles",
 ]
 
 
@@ -237,56 +236,6 @@ def _update(
                 store.publish(gen)
         report.changed = gen is not None
     return report, plan
-
-
-def write_articles(
-    store: IndexStore, articles: list[Article], roots: Iterable[str] = ()
-) -> BuildReport:
-    """Publish an index of ready-made articles, each its own story (no duplicate detection).
-
-    For collections whose documents come already split and judged one by one (``evaluate``).
-    Such an index has no file manifest: indexing folders into it later starts it over.
-    """
-    from whoosh import index as whoosh_index
-
-    from searchkit.dedup import fingerprint
-    from searchkit.index.schema import build_schema
-    from searchkit.index.writer import Analyser, SegmentBuilder, commit_segment
-
-    started = time.perf_counter()
-    roots = [os.fspath(r) for r in roots]
-    report = BuildReport(
-        files=0, articles=len(articles), distinct=len(articles), duplicate_clusters=0
-    )
-    with store.writing():
-        gen = store.new_generation()
-        with store.writing_generation(gen):
-            schema = build_schema()
-            ix = whoosh_index.create_in(os.fspath(gen), schema)
-            analyser = Analyser(schema, composed=COMPOSED_FIELDS)
-            builder = SegmentBuilder(schema, tempdir=os.fspath(gen))
-            try:
-                builder.open(ix.storage)
-                for article in articles:
-                    alone = DuplicateCluster(article.id, article.id, [])
-                    doc = article_document(article, fingerprint(article.body), alone)
-                    builder.add_document(doc, analyser)
-                commit_segment(ix, builder.finish())
-            except BaseException:
-                builder.cancel()
-                raise
-            store.write_meta(
-                gen,
-                {
-                    "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "roots": [os.path.abspath(r) for r in roots],
-                    "threshold": 1.0,
-                    **report.as_dict(),
-                },
-            )
-            store.publish(gen)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 # --- 2-5. the run -----------------------------------------------------------------------------------

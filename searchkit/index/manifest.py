@@ -88,7 +88,7 @@ def load_stored(store: IndexStore) -> Stored:
         files_doc = searcher.document(id=FILES_MANIFEST_ID)
         has_dedup = searcher.document_number(id=DEDUP_MANIFEST_ID) is not None
     if not files_doc or not has_dedup:
-        return Stored()  # an index written before manifests existed, or by write_articles
+        return Stored()  # an index written before manifests existed
     stored = Stored(store=store, counts=dict(files_doc["meta"]["counts"]))
     for rel, (size, mtime, digest, encoding, ids, skipped) in files_doc["meta"]["files"].items():
         stored.files[rel] = FileRecord(rel, size, mtime, digest, encoding, list(ids), skipped)
