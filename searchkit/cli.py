@@ -293,6 +293,10 @@ def search_cmd(
             help="Seconds the search may take; past them it shows what it found by then.",
         ),
     ] = None,
+    no_correct: Annotated[
+        bool,
+        typer.Option("--no-correct", help="Search the words as typed: no spelling correction."),
+    ] = False,
     as_json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
@@ -324,6 +328,7 @@ def search_cmd(
             facets=facets or as_json,
             explain=explain,
             time_limit=time_limit,
+            correct=not no_correct,
         )
     except QueryError as exc:
         fail(str(exc), code=2)

@@ -79,8 +79,12 @@ class Index:
         facets: bool = True,
         explain: bool = False,
         time_limit: float | None = None,
+        correct: bool = True,
     ) -> SearchResults:
         """One page of ranked distinct stories (copies of a story shown once), with facets.
+
+        ``correct`` False searches the words exactly as typed (no spelling correction): what a
+        "search instead for" link runs after a correction.
 
         ``since`` / ``until`` take dates or the strings ``--since`` takes (``2019``, ``2019-03``,
         ``2019-03-01``). A front end that has already parsed its parameters into the query
@@ -98,7 +102,7 @@ class Index:
         with self.store.reporting_damage():
             return searcher.search(
                 query, filters=filters, page=page, limit=limit, sort=sort, facets=facets,
-                explain=explain, time_limit=time_limit,
+                explain=explain, time_limit=time_limit, correct=correct,
             )
 
     def article(self, article_id: str) -> StoredArticle:

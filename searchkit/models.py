@@ -189,3 +189,7 @@ class SearchResults:
     corrected: str | None = None  # the spelling-corrected query that was searched instead
     sort: str = "relevance"
     complete: bool = True  # False when the search stopped at its time limit (a notice says so)
+    suggested: str | None = None  # a correction offered but not searched (name-like words)
+    correct: bool = True  # False: searched as typed, spelling correction turned off
+    # stories holding every word, when fewer than a page did and ones with some followed them
+    all_words: int | None = None

@@ -112,6 +112,9 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "sort": results.sort,
         "corrected": results.corrected,
         "complete": results.complete,
+        "suggested": results.suggested,
+        "correct": results.correct,
+        "all_words": results.all_words,
         "notices": results.notices,
         "facets": facets_json(results.facets),
         "hits": [hit_json(h) for h in results.hits],
@@ -176,6 +179,9 @@ def results_text(results: SearchResults, style: Style, *, facets: bool = False) 
             f"Showing results for {style.bold(repr(results.corrected))} "
             f"(no close match for {results.query!r})."
         )
+        lines.append(f"Search instead for {results.query!r}: add --no-correct.")
+    if results.suggested:
+        lines.append(f"Did you mean {style.bold(repr(results.suggested))}?")
     for notice in results.notices:
         lines.append(style.dim(notice))
     shown = results.corrected or results.query
@@ -192,6 +198,9 @@ def results_text(results: SearchResults, style: Style, *, facets: bool = False) 
     lines.append(f"{results.total} {noun} for {shown!r} (showing {first}–{last}{order})")
     for hit in results.hits:
         lines.append("")
+        if starts_partial(results, hit.rank):
+            lines.append(style.dim(PARTIAL_DIVIDER))
+            lines.append("")
         lines.extend(hit_lines(hit, style))
     if facets and results.facets:
         lines.append("")
@@ -200,6 +209,18 @@ def results_text(results: SearchResults, style: Style, *, facets: bool = False) 
         lines.append("")
         lines.append(style.dim(f"More: --page {results.page + 1}"))
     return style.finish("\n".join(lines))
+
+
+PARTIAL_DIVIDER = "--- articles with some of the words ---"
+
+
+def starts_partial(results: SearchResults, rank: int) -> bool:
+    """Whether the hit at ``rank`` is the first with only some of the words (after all-word ones).
+
+    Only a page that has full matches above it marks the boundary: with none, the notice says
+    that every hit holds only some of the words.
+    """
+    return results.all_words is not None and results.all_words > 0 and rank == results.all_words + 1
 
 
 def hit_lines(hit: Hit, style: Style) -> list[str]:

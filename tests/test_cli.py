@@ -41,15 +41,28 @@ def test_search_prints_ranked_hits_with_byline_copies_and_id(runner, index_env):
     assert result.exit_code == 0, result.output
     out = result.stdout
     lines = out.splitlines()
-    assert lines[0] == "2 results for 'social credit blacklist' (showing 1–2)"
-    assert lines[2] == f" 1. {OPEN_SESAME}"
-    assert lines[3].startswith(
+    assert lines[0] == "2 articles contain all the words; 16 more contain some of them."
+    assert lines[1] == "18 results for 'social credit blacklist' (showing 1–10)"
+    assert lines[3] == f" 1. {OPEN_SESAME}"
+    assert lines[4].startswith(
         "    Manya Koetse · Whatsonweibo · seeds/001_988f91d272dd2678.txt · score "
     )
-    assert "blacklist" in lines[4]
-    assert "(+1 similar copy: seeds/003_2ea9e9789186997a.txt)" in lines[5]
+    assert "blacklist" in lines[5]
+    assert "(+1 similar copy: seeds/003_2ea9e9789186997a.txt)" in lines[6]
     assert out.count(OPEN_SESAME) == 1
     assert "\x1b[" not in out  # not a terminal: no colour codes
+
+
+def test_a_page_short_of_full_matches_is_filled_with_partial_ones_below_a_line(runner, index_env):
+    lines = runner.invoke(search_app, ["social credit blacklist"]).stdout.splitlines()
+    ranks = [line[:3] for line in lines if line[:2].strip().isdigit() and line[2] == "."]
+    assert ranks == [f"{n:>2}." for n in range(1, 11)]  # a full page, not the 2 full matches
+    third = next(i for i, line in enumerate(lines) if line.startswith(" 3. "))
+    assert lines[third - 2] == "--- articles with some of the words ---"
+    assert lines.count("--- articles with some of the words ---") == 1
+    page2 = runner.invoke(search_app, ["social credit blacklist", "--page", "2"]).stdout
+    assert "--- articles with some of the words ---" not in page2  # the line sits on page 1
+    assert "11. " in page2
 
 
 def test_color_always_highlights_matches(runner, index_env):
@@ -75,7 +88,7 @@ def test_search_json_contract(runner, index_env):
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["query"] == "social credit blacklist"
-    assert data["total"] == 2
+    assert data["total"] == 18 and data["all_words"] == 2
     top = data["hits"][0]
     assert set(top) >= HIT_KEYS
     assert top["title"] == OPEN_SESAME
@@ -251,10 +264,10 @@ def test_readme_first_command_end_to_end(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[2] == f" 1. {OPEN_SESAME}"
-    assert "Manya Koetse" in lines[3]
-    assert "blacklist" in lines[4]
-    assert "(+1 similar copy" in lines[5]
+    assert lines[3] == f" 1. {OPEN_SESAME}"
+    assert "Manya Koetse" in lines[4]
+    assert "blacklist" in lines[5]
+    assert "(+1 similar copy" in lines[6]
     assert done.stdout.count(OPEN_SESAME) == 1
     assert done.stderr.count("\n") == 2  # the one-time build notice: two lines, no traceback
 

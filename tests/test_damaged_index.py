@@ -57,7 +57,7 @@ def _assert_rebuild_works(runner, index: Path) -> None:
     assert rebuilt.exit_code == 0, rebuilt.output
     found = runner.invoke(app, ["search", "social credit blacklist", "--index", str(index)])
     assert found.exit_code == 0, found.output
-    assert "2 results" in found.output
+    assert "2 articles contain all the words" in found.output
 
 
 def test_a_pointer_out_of_the_index_folder_is_refused(runner, index_copy, tmp_path):
@@ -202,7 +202,7 @@ def test_a_full_disk_is_one_line_and_leaves_no_generation(
     assert (index_copy / "CURRENT").read_text() == current
     monkeypatch.undo()
     found = runner.invoke(app, ["search", "social credit blacklist", "--index", str(index_copy)])
-    assert found.exit_code == 0 and "2 results" in found.output, found.output
+    assert found.exit_code == 0 and "2 articles contain all the words" in found.output, found.output
 
 
 def test_a_stale_current_tmp_is_removed_by_the_next_run(runner, index_copy):

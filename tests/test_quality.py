@@ -9,6 +9,7 @@ import re
 import pytest
 
 from searchkit.cli import app, search_app
+from searchkit.query import spelling
 from searchkit.query.searcher import QueryError, ResultFilters
 from searchkit.query.snippets import Highlight, make_snippet, to_html, to_plain
 
@@ -63,6 +64,46 @@ def test_cli_and_json_say_which_query_was_searched(runner, index_env):
     assert data["corrected"] is None
 
 
+@pytest.mark.parametrize(
+    "word",
+    [
+        "with",  # a stop word: in no lexicon, but spelled right (it used to become "wish")
+        "that",
+        "have",
+        "texting",  # unstemmed in no article, but its stem "text" is: the search finds it
+        "blacklists",
+        "koetse",  # an author's name, though no body holds it
+    ],
+)
+def test_a_word_a_search_already_matches_is_never_rewritten(searcher, word):
+    reader = searcher._index.reader()
+    assert spelling.correct(reader, f"{word} wechat") is None
+
+
+def test_stop_words_survive_the_correction_of_the_misspelt_words_beside_them(searcher):
+    assert searcher.search("sesme with credt").corrected == "sesame with credit"
+
+
+def test_a_name_like_word_is_suggested_not_replaced(runner, index_env, searcher):
+    results = searcher.search("tencent Alibab")
+    assert results.corrected is None  # searched as typed: a name the index lacks is likely
+    assert results.suggested == "tencent alibaba"
+    out = runner.invoke(search_app, ["tencent Alibab"]).stdout
+    assert "Did you mean 'tencent alibaba'?" in out.splitlines()
+    data = json.loads(runner.invoke(search_app, ["tencent Alibab", "--json"]).stdout)
+    assert data["suggested"] == "tencent alibaba" and data["corrected"] is None
+
+
+def test_a_correction_offers_the_search_as_typed_and_no_correct_runs_it(runner, index_env):
+    lines = runner.invoke(search_app, ["sesme credt"]).stdout.splitlines()
+    assert lines[1] == "Search instead for 'sesme credt': add --no-correct."
+    plain = runner.invoke(search_app, ["sesme credt", "--no-correct"])
+    assert plain.exit_code == 0
+    assert plain.stdout.splitlines() == ["No results for 'sesme credt'."]
+    data = json.loads(runner.invoke(search_app, ["sesme credt", "--no-correct", "--json"]).stdout)
+    assert data["corrected"] is None and data["correct"] is False and data["total"] == 0
+
+
 # --- Chinese ----------------------------------------------------------------------------------------
 
 
@@ -86,8 +127,9 @@ def test_chinese_words_match_where_their_characters_stand_together(searcher, q, 
 
 def test_mixed_chinese_and_english_query(searcher):
     results = searcher.search("Sesame 芝麻信用")
-    assert set(titles(results)) == {INSIGHTS, OPEN_SESAME}
-    assert results.notices == []  # both words are in both articles: no fallback
+    # both words are in both articles, which rank first; others with one of them follow
+    assert results.all_words == 2
+    assert set(titles(results)[:2]) == {INSIGHTS, OPEN_SESAME}
     hospital = searcher.search("hospital 信用就医")
     assert titles(hospital)[0] == INSIGHTS
 
@@ -170,7 +212,10 @@ def test_a_facet_value_filters_to_exactly_its_count(searcher):
     ):
         for count in results.facets[facet]:
             narrowed = searcher.search("social media", filters=make(count.value), facets=False)
-            assert narrowed.total == count.count, (facet, count)
+            # a facet counts stories with every word; a narrowed page short of them says how
+            # many it has before partial matches fill it
+            full = narrowed.total if narrowed.all_words is None else narrowed.all_words
+            assert full == count.count, (facet, count)
 
 
 def test_sort_newest_and_oldest_put_undated_articles_last(searcher):
@@ -339,6 +384,9 @@ def test_json_has_the_contract_keys(runner, index_env):
         "limit",
         "sort",
         "corrected",
+        "suggested",
+        "correct",
+        "all_words",
         "complete",
         "notices",
         "facets",

@@ -50,7 +50,8 @@ def test_duplicate_copies_collapse_to_one_hit_with_the_copy_listed(searcher):
     top = results.hits[0]
     assert top.source.endswith(F001) and top.authors == ["Manya Koetse"]
     assert [d.source for d in top.duplicates] == [f"seeds/{F003}"]
-    assert results.total == len(results.hits) == 2  # distinct stories, not copies
+    assert results.all_words == 2  # distinct stories with every word, not copies
+    assert len(titles) == len(set(titles))
 
 
 def test_snippet_marks_the_query_words_and_is_html_safe(searcher):
@@ -83,9 +84,11 @@ def test_paging_walks_all_distinct_hits_once(searcher):
 def test_and_by_default_with_fallback_to_any_word(searcher):
     strict = searcher.search("blacklist clubhouse")
     # no article has both words: the 3 with "blacklist" and the 1 with "clubhouse", flagged
-    assert strict.total == 4
-    assert strict.notices and "any of them" in strict.notices[0]
-    assert searcher.search("blacklist sesame").notices == []
+    assert strict.total == 4 and strict.all_words == 0
+    assert strict.notices == ["No article contains all the words; 4 articles contain some of them."]
+    both = searcher.search("blacklist sesame")
+    assert both.all_words == 2 and both.total == 4  # full matches first, then the page filled
+    assert searcher.search("china").notices == []  # one word: nothing to fill with
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,20 @@ scores from instead of reading them again). Terms read their posting lists whole
 Not become set operations (``docset``); anything else goes through Whoosh.
 
 ``find`` is what a search does before ranking: it matches the query, tries a spelling correction
-when the query finds little (keeping it only when it finds more), and when fewer than
-``relax_below`` stories hold every word it matches any word instead, with the stricter matches
-kept (``Matches.first``) to rank before the rest. ``Found`` carries the notices that say so.
+when the query finds little (keeping it only when it finds more), and when fewer stories than a
+page holds have every word it matches any word instead, with the stricter matches kept
+(``Matches.first``) to rank before the rest. ``Found`` carries the notices that say so.
+
+Why a page and not a fixed threshold: "fewer than 2 hold every word" left a query with 2–5 full
+matches showing 2–5 results and nothing else, though articles with most of its words existed.
+The page size, not the page number, is the bound, so the decision — and with it the total and
+every rank — is the same on every page of one query.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,9 +34,6 @@ FEW_RESULTS = 3
 # Check the spelling of every plain query, not only those that find little
 # (bench/typos.py measures both; docs/benchmarks.md).
 CORRECT_ALWAYS = False
-# ...and one finding fewer than this with all its words also shows articles with some of them
-# (after those with all). Measured on the seeds' judged queries: docs/benchmarks.md.
-RELAX_BELOW = 2
 
 
 class PostingLists:
@@ -103,6 +106,8 @@ class Found:
     matches: Matches
     notices: list[str] = field(default_factory=list)
     corrected: str | None = None  # the spelling correction searched instead of the text typed
+    suggested: str | None = None  # a correction only offered ("did you mean"), not searched
+    all_words: int | None = None  # stories with every word, when partial matches fill the page
 
 
 def matches(index: OpenIndex, q: query.Query, text: str = "") -> Matches:
@@ -120,38 +125,54 @@ def find(
     text: str,
     *,
     any_word: bool,
+    correct: bool = True,
     correct_always: bool = CORRECT_ALWAYS,
-    relax_below: int = RELAX_BELOW,
+    fill: int = 1,
+    keep: Callable[[set[int]], set[int]] | None = None,
 ) -> Found:
-    """Match ``q`` (parsed from ``text``), with spelling correction and the any-word fallback."""
+    """Match ``q`` (parsed from ``text``), with spelling correction and the partial-match fill.
+
+    ``correct`` False searches the words as typed (the "search instead for" link). When fewer than
+    ``fill`` stories (a page of results) hold every word, the stories holding some of them follow
+    those that hold all (``Matches.first``); ``keep`` is the filters, applied to that count.
+    """
     parse = index.parser.parse
     notices: list[str] = []
-    corrected = None
+    corrected = suggested = None
     found = matches(index, q, text)
     plain = plain_words(text)
-    if plain and (correct_always or len(found.stories) < FEW_RESULTS):
-        suggestion = spelling.correct(index.reader(), text)
-        if suggestion is not None and _better(index, suggestion, found, any_word):
-            found = matches(index, parse(suggestion, any_word=any_word), suggestion)
-            corrected = suggestion
+    if correct and plain and (correct_always or len(found.stories) < FEW_RESULTS):
+        proposal = spelling.correct(index.reader(), text)
+        if proposal is not None:
+            if proposal.replaces and _better(index, proposal.text, found, any_word):
+                found = matches(index, parse(proposal.text, any_word=any_word), proposal.text)
+                corrected = proposal.text
+            if proposal.suggests and _better(index, proposal.suggestion, found, any_word):
+                suggested = proposal.suggestion
     if found.q is query.NullQuery:
         notices.append("The query has no searchable words (only common words like 'the').")
-        return Found(found, notices, corrected)
-    if plain > 1 and not any_word and len(found.stories) < relax_below:
-        # At most one article holds every word: rank those first, then the ones with some of them.
-        loose = matches(index, parse(corrected or text, any_word=True))
-        if len(loose.stories) > len(found.stories):
-            if found.stories:
-                n = len(found.stories)
-                notices.append(
-                    f"Only {n} {'article contains' if n == 1 else 'articles contain'} all "
-                    "the words; articles with some of them follow."
-                )
-            else:
-                notices.append("No article contains all the words; showing those with any of them.")
-            loose.first = found
-            found = loose
-    return Found(found, notices, corrected)
+        return Found(found, notices, corrected, suggested)
+    all_words = None
+    if plain > 1 and not any_word:
+        strict = len(keep(found.stories) if keep else found.stories)
+        if strict < fill:
+            loose = matches(index, parse(corrected or text, any_word=True))
+            some = len(keep(loose.stories) if keep else loose.stories) - strict
+            if some > 0:
+                notices.append(fill_notice(strict, some))
+                loose.first = found
+                found = loose
+                all_words = strict
+    return Found(found, notices, corrected, suggested, all_words)
+
+
+def fill_notice(all_words: int, some: int) -> str:
+    """What the user is told when stories with some of the words fill the page."""
+    if all_words == 0:
+        noun = "article contains" if some == 1 else "articles contain"
+        return f"No article contains all the words; {some} {noun} some of them."
+    noun = "article contains" if all_words == 1 else "articles contain"
+    return f"{all_words} {noun} all the words; {some} more contain some of them."
 
 
 def _better(index: OpenIndex, suggestion: str, found: Matches, any_word: bool) -> bool:

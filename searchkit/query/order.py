@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from operator import itemgetter
 
 from whoosh import collectors, query
 
@@ -59,7 +58,9 @@ def _rank_query(index: OpenIndex, found: Matches, passing: set[int], want: int) 
     fetch = max(depth, want * 2 + 10)
     while True:
         if scored_all is not None:
-            top = heapq.nlargest(fetch, scored_all.items(), key=itemgetter(1))
+            # Ties broken by document number here as in the sort below, so a deeper page's
+            # candidates extend a shallower page's instead of swapping tied documents in.
+            top = heapq.nlargest(fetch, scored_all.items(), key=lambda item: (item[1], -item[0]))
             scored = sorted(top, key=lambda item: (-item[1], item[0]))
             exhausted = len(scored) < fetch
         else:
@@ -101,7 +102,22 @@ def _proximity(
 def by_date(
     index: OpenIndex, found: Matches, passing: set[int], want: int, *, newest: bool
 ) -> Ranked:
-    """Stories by date (undated last), ties by id order; scores for the ones shown."""
+    """Stories by date (undated last), ties by id order; scores for the ones shown.
+
+    When the matches say which stories hold every word (``first``), those come first, by date.
+    """
+    if found.first is not None:
+        strict = found.first
+        head = _by_date(index, strict, passing & strict.stories, want, newest)
+        if len(head) >= want:
+            return head
+        return head + _by_date(index, found, passing - strict.stories, want - len(head), newest)
+    return _by_date(index, found, passing, want, newest)
+
+
+def _by_date(
+    index: OpenIndex, found: Matches, passing: set[int], want: int, newest: bool
+) -> Ranked:
     table = index.table
     day, year = table.day, table.year
 

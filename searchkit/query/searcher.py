@@ -6,7 +6,8 @@ and the tests call; it runs the query steps, each a module of its own:
 1. ``parse`` — the query text to a Whoosh query (bare words built directly; Whoosh's query
    language: phrases, AND/OR/NOT, ``field:value``, wildcards, ``date:[2018 to 2019]``);
 2. ``match`` — every matching document and story (set operations on the posting lists, no
-   scoring), a spelling correction when the query finds little, and the any-word fallback;
+   scoring), a spelling correction when the query finds little, and partial matches filling a
+   page that too few articles with every word would leave short;
 3. ``filters`` and ``facets`` — the site / author / year / category / date filters applied to each
    story's shown copy, and the facet counts;
 4. ``order`` — ranking (``rank``: BM25F with Lucene's idf and an exact-word field, then a
@@ -32,7 +33,7 @@ from searchkit.query import articles, budget, match, order, results
 from searchkit.query.articles import ArticleNotFound
 from searchkit.query.facets import facet_counts
 from searchkit.query.filters import ResultFilters, StoryTest, passing
-from searchkit.query.match import CORRECT_ALWAYS, FEW_RESULTS, RELAX_BELOW, Matches
+from searchkit.query.match import CORRECT_ALWAYS, FEW_RESULTS, Matches
 from searchkit.query.parse import MAX_QUERY_CHARS, QueryError, QueryParser, bound_expansions
 from searchkit.query.rank import BulkScorer, RankingParams
 from searchkit.query.snapshot import OpenIndex, generation_name
@@ -42,7 +43,6 @@ __all__ = [
     "CORRECT_ALWAYS",
     "FEW_RESULTS",
     "MAX_QUERY_CHARS",
-    "RELAX_BELOW",
     "SORTS",
     "ArticleNotFound",
     "QueryError",
@@ -70,15 +70,16 @@ class Searcher:
     ``results``, ``articles``) each do one thing to an ``OpenIndex``; this class owns that open
     index — swapping it for a new one when a newer generation is published (``refresh``) — checks
     the arguments, and runs the steps in order, so its callers see one small API whose signatures
-    stay put while the steps change. ``correct_always`` and ``relax_below`` tune the spelling
-    correction and the any-word fallback (bench/typos.py and bench/matching.py measure them).
+    stay put while the steps change. ``correct_always`` tunes the spelling correction
+    (bench/typos.py measures it); ``fill_below``, when set, replaces the page size as the number of
+    stories with every word below which partial matches follow them (bench/matching.py).
     """
 
     def __init__(self, store: IndexStore, params: RankingParams | None = None) -> None:
         self.store = store
         self.params = params or RankingParams()
         self.correct_always = CORRECT_ALWAYS
-        self.relax_below = RELAX_BELOW
+        self.fill_below: int | None = None
         self._index = OpenIndex.open(store, self.params, generation_name(store))
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -157,13 +158,16 @@ class Searcher:
         explain: bool = False,
         any_word: bool = False,
         time_limit: float | None = None,
+        correct: bool = True,
     ) -> SearchResults:
         """One page of ranked (or date-sorted) distinct stories, with facets and notices.
 
         ``any_word`` ranks articles holding any of the words (as evaluation collections expect);
-        by default every word must match, falling back to any word when no article has them all.
-        ``time_limit`` (seconds) bounds the search: past it, each step stops adding work and the
-        page is ranked from what was read by then, ``complete`` false and a notice saying so.
+        by default every word must match, and when fewer articles than a page (``limit``) have
+        them all, those with some of them follow. ``correct`` False searches the words exactly as
+        typed, with no spelling correction. ``time_limit`` (seconds) bounds the search: past it,
+        each step stops adding work and the page is ranked from what was read by then,
+        ``complete`` false and a notice saying so.
         """
         if page < 1 or limit < 1:
             raise QueryError("page and limit must be 1 or more")
@@ -172,7 +176,9 @@ class Searcher:
         if time_limit is not None and not time_limit > 0:
             raise QueryError("the time limit must be more than 0 seconds")
         with budget.within(time_limit) as spent:
-            found = self._page(text, filters, page, limit, sort, facets, explain, any_word)
+            found = self._page(
+                text, filters, page, limit, sort, facets, explain, any_word, correct
+            )
         stopped = budget.notice(spent)
         if stopped is not None:
             found.notices.append(stopped)
@@ -189,14 +195,24 @@ class Searcher:
         facets: bool,
         explain: bool,
         any_word: bool,
+        correct: bool,
     ) -> SearchResults:
         want = page * limit
-        outcome = self._find(text, filters, sort, want, any_word)
+        outcome = self._find(text, filters, sort, want, any_word, correct=correct, fill=limit)
         found = outcome.found
         matched = found.matches
         if matched.q is query.NullQuery:
             return SearchResults(
-                text, 0, page, limit, [], found.notices, sort=sort, corrected=found.corrected
+                text,
+                0,
+                page,
+                limit,
+                [],
+                found.notices,
+                sort=sort,
+                corrected=found.corrected,
+                suggested=found.suggested,
+                correct=correct,
             )
         index = self._index
         counts = facet_counts(index.table, matched.stories, outcome.tests) if facets else {}
@@ -214,11 +230,14 @@ class Searcher:
             facets=counts,
             corrected=found.corrected,
             sort=sort,
+            suggested=found.suggested,
+            correct=correct,
+            all_words=found.all_words,
         )
 
     def ranked_sources(self, text: str, limit: int, *, any_word: bool = True) -> list[str]:
         """The source of each of the top ``limit`` stories' shown copy (for evaluation runs)."""
-        outcome = self._find(text, None, "relevance", limit, any_word)
+        outcome = self._find(text, None, "relevance", limit, any_word, fill=limit)
         canonical = self._index.table.canonical
         reader = self._index.reader()
         return [
@@ -227,7 +246,15 @@ class Searcher:
         ]
 
     def _find(
-        self, text: str, filters: ResultFilters | None, sort: str, want: int, any_word: bool
+        self,
+        text: str,
+        filters: ResultFilters | None,
+        sort: str,
+        want: int,
+        any_word: bool,
+        *,
+        correct: bool = True,
+        fill: int = 1,
     ) -> _Outcome:
         """Match, correct, filter and rank: everything a page of results needs but the hits."""
         index = self._index
@@ -238,8 +265,10 @@ class Searcher:
             q,
             text,
             any_word=any_word,
+            correct=correct,
             correct_always=self.correct_always,
-            relax_below=self.relax_below,
+            fill=fill if self.fill_below is None else self.fill_below,
+            keep=(lambda stories: passing(stories, list(tests.values()))) if tests else None,
         )
         found.notices[:0] = bounded
         matched = found.matches

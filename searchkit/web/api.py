@@ -38,6 +38,7 @@ def search(request: Request) -> JSON:
             limit=params.limit,
             sort=params.sort,
             time_limit=_shared(request).time_limit,
+            correct=params.correct,
         )
     return JSON(render.results_json(results))
 

@@ -18,6 +18,7 @@ from searchkit.web.params import (
     MAX_PAGE,
     MAX_YEAR,
     MIN_YEAR,
+    SWITCH,
 )
 
 _STR = {"type": "string"}
@@ -70,6 +71,13 @@ _SEARCH_PARAMETERS = [
         "in": "query",
         "description": "Relevance, or by publication date (undated articles last).",
         "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
+    },
+    {
+        "name": "correct",
+        "in": "query",
+        "description": "0 searches the words as typed, with no spelling correction (the page's "
+        "'search instead for' link); 1, the default, corrects words the index does not hold.",
+        "schema": {"type": "string", "enum": list(SWITCH), "default": "1"},
     },
     {
         "name": "author",
@@ -153,7 +161,22 @@ _SCHEMAS: dict[str, Any] = {
             "sort": {"type": "string", "enum": list(SORTS)},
             "corrected": {
                 "type": ["string", "null"],
-                "description": "The spelling-corrected query searched instead (did you mean).",
+                "description": "The spelling-corrected query searched instead of `query`, the "
+                "text as typed; search that with correct=0 to see its own results.",
+            },
+            "suggested": {
+                "type": ["string", "null"],
+                "description": "A correction only offered (did you mean): words that look like "
+                "names are not replaced.",
+            },
+            "correct": {
+                "type": "boolean",
+                "description": "Whether spelling correction was on for this search.",
+            },
+            "all_words": {
+                "type": ["integer", "null"],
+                "description": "When fewer stories than a page hold every word: how many do. "
+                "They rank first; stories with some of the words follow (and count in `total`).",
             },
             "complete": {
                 "type": "boolean",

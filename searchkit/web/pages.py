@@ -126,6 +126,7 @@ def search_page(request: Request) -> Response:
                 limit=params.limit,
                 sort=params.sort,
                 time_limit=_shared(request).time_limit,
+                correct=params.correct,
             )
             # A hit states no date when its page gave only a year (a copyright line): show that.
             years = {h.id: searcher.article(h.id).year for h in results.hits if h.date is None}

@@ -24,7 +24,9 @@ MAX_DATE_CHARS = 40  # "Wednesday, September 30, 2026 11:59 PM" is 38; a longer 
 DEFAULT_LIMIT = 10
 _ARTICLE_ID = re.compile(r"[0-9a-f]{12}")
 # Parameters that hold one value: a second copy is a mistake worth reporting, not a silent pick.
-_SINGLE = ("q", "page", "limit", "sort", "site", "category", "year", "since", "until")
+_SINGLE = ("q", "page", "limit", "sort", "site", "category", "year", "since", "until", "correct")
+# ``correct``: spelling correction on (the default) or off, as a form or link spells a switch.
+SWITCH = {"1": True, "true": True, "0": False, "false": False}
 MIN_YEAR, MAX_YEAR = 1, 9999
 
 
@@ -48,6 +50,7 @@ class SearchParams:
     year: int | None = None
     since: str | None = None  # as typed (YYYY[-MM[-DD]]), shown back in links
     until: str | None = None
+    correct: bool = True  # False: search the words as typed ("search instead for")
 
     def filters(self) -> ResultFilters:
         return ResultFilters(
@@ -78,6 +81,7 @@ class SearchParams:
             "year": self.year,
             "since": self.since,
             "until": self.until,
+            "correct": self.correct,
         }
         values.update(changes)
         pairs: list[tuple[str, str]] = []
@@ -95,6 +99,8 @@ class SearchParams:
             pairs.append(("limit", str(values["limit"])))
         if values["page"] != 1:
             pairs.append(("page", str(values["page"])))
+        if values["correct"] is False:
+            pairs.append(("correct", "0"))
         return pairs
 
     def url(self, path: str = "/", **changes: object) -> str:
@@ -149,6 +155,9 @@ def parse_search_params(getlist: Callable[[str], list[str]], *, require_q: bool)
             raise ParamError(
                 name, f"{name}: not a date: {_show(value)} (use YYYY, YYYY-MM or YYYY-MM-DD)"
             ) from None
+    correct = one("correct")
+    if correct is not None and correct.lower() not in SWITCH:
+        raise ParamError("correct", f"correct must be 1 or 0 (got {_show(correct)})")
     return SearchParams(
         q=q,
         page=page,
@@ -160,6 +169,7 @@ def parse_search_params(getlist: Callable[[str], list[str]], *, require_q: bool)
         year=_int(one("year"), "year", MIN_YEAR, MAX_YEAR, default=None),
         since=since,
         until=until,
+        correct=True if correct is None else SWITCH[correct.lower()],
     )
 
 

@@ -143,6 +143,7 @@ def test_openapi_lists_every_endpoint(openapi):
         "year",
         "since",
         "until",
+        "correct",
     }
 
 
@@ -217,6 +218,8 @@ def test_misspelled_query_is_corrected(client):
     titles = [h["title"] for h in data["hits"]]
     assert "Insights into Sesame Credit & Top 5 Ways to Use a High Sesame Score" in titles
     assert OPEN_SESAME in titles
+    typed = client.get("/api/search", params={"q": "sesme credt", "correct": "0"}).json()
+    assert typed["corrected"] is None and typed["correct"] is False and typed["hits"] == []
 
 
 def test_similar_articles(client):

@@ -15,6 +15,23 @@ def _results(html: str) -> list[str]:
     return [unescape(t) for t in re.findall(r'class="result-link"[^>]*>([^<]*)</a>', html)]
 
 
+def test_partial_matches_fill_the_page_after_a_divider_and_a_notice(client):
+    html = client.get("/", params={"q": "social credit blacklist"}).text
+    assert '<p class="notice">2 articles contain all the words; 16 more contain some of them.</p>' in html
+    assert html.count('class="partial-divider"') == 1
+    divider = html.index('class="partial-divider"')
+    before = _results(html[:divider])
+    assert len(before) == 2 and len(_results(html)) == 10
+
+
+def test_a_corrected_search_links_to_the_words_as_typed(client):
+    html = client.get("/", params={"q": "sesme credt"}).text
+    assert 'href="/?q=sesme+credt&amp;correct=0"' in html
+    plain = client.get("/", params={"q": "sesme credt", "correct": "0"}).text
+    assert 'class="corrected"' not in plain and "No articles match" in plain
+    assert client.get("/", params={"q": "x", "correct": "maybe"}).status_code == 400
+
+
 def test_home_page_has_the_search_box_stats_and_help(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -30,12 +47,12 @@ def test_results_show_title_link_byline_snippet_and_copies(client):
     response = client.get("/", params={"q": "social credit blacklist"})
     assert response.status_code == 200
     html = response.text
-    assert _results(html) == [
+    assert _results(html)[:2] == [
         OPEN_SESAME,
         "Insights into Sesame Credit & Top 5 Ways to Use a High Sesame Score",
     ]
     assert 'value="social credit blacklist"' in html  # the query stays in the box
-    assert "<strong>2</strong> results for <q>social credit blacklist</q>" in html
+    assert "<strong>18</strong> results for <q>social credit blacklist</q>" in html
     first = html[html.index('class="result"') : html.index("</li>", html.index("1 similar copy"))]
     assert re.search(r'href="/articles/[0-9a-f]{12}\?q=social\+credit\+blacklist"', first)
     assert '<span class="authors">Manya Koetse</span>' in first
