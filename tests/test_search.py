@@ -43,6 +43,15 @@ def test_untitled_articles_are_found_by_their_text(searcher):
     assert hit.title.startswith("For most people of the internet generation in China")
 
 
+def test_a_derived_title_is_shown_but_not_scored_as_a_title(searcher):
+    derived = searcher.search("internet generation", explain=True).hits
+    untitled = next(h for h in derived if h.title_derived)
+    assert untitled.title.startswith("For most people of the internet generation in China")
+    assert {p.field for p in untitled.explanation} == {"body", "body proximity", "exact"}
+    titled = next(h for h in derived if not h.title_derived)
+    assert "title" in {p.field for p in titled.explanation}  # a real title still counts
+
+
 def test_duplicate_copies_collapse_to_one_hit_with_the_copy_listed(searcher):
     results = searcher.search("social credit blacklist")
     titles = [h.title for h in results.hits]

@@ -392,3 +392,23 @@ def test_standfirst_without_final_period_under_a_section_label():
     assert (article.category, article.title) == ("World", "City Opens Its First Night Market")
     assert article.summary == "HUNDREDS QUEUE ON OPENING NIGHT"
     assert article.authors == ["Ann Lee"]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "boundary layer transition at supersonic speeds .",  # lowercased, closed by a period
+        "Gauss (Algorithm 209 [S15])",
+    ],
+)
+def test_a_first_line_standing_alone_above_the_text_is_its_title(heading):
+    body = f"{heading} the text restates its title, as exported collections do, then goes on."
+    [article] = split_text(f"{heading}\n\n{body}\n", "doc.txt")
+    assert article.title == heading and not article.title_derived
+    assert article.body == body  # the restated opening is text, kept
+
+
+def test_a_first_line_of_two_sentences_is_text_not_a_title():
+    text = "Hello there. This opens the text.\n\nAnd the text goes on for a while after it.\n"
+    [article] = split_text(text, "doc.txt")
+    assert article.title_derived and article.body.startswith("Hello there.")

@@ -33,13 +33,16 @@ def article_document(
 def article_fields(article: Article) -> dict[str, Any]:
     """The fields that depend on the article alone."""
     date = dt.datetime.combine(article.date, dt.time()) if article.date else None
+    # A title derived from the body's first words is shown, not indexed as a title: its words are
+    # the body's, and weighting them again as a title ranked an article up for its first line.
+    title = "" if article.title_derived else article.title
     doc: dict[str, Any] = {
         "kind": "article",
         "id": article.id,
-        "title": article.title,
+        "title": title,
         "summary": article.summary or "",
         "body": article.body,
-        "exact": "\n".join((article.title, article.summary or "", article.body)),
+        "exact": "\n".join((title, article.summary or "", article.body)),
         "authors": " ; ".join(article.authors),
         "site": article.site or "",
         "category": article.category or "",
@@ -47,6 +50,8 @@ def article_fields(article: Article) -> dict[str, Any]:
         "source": article.source,
         "dated": date is not None,
     }
+    if article.title_derived:
+        doc["_stored_title"] = article.title
     if date is not None:
         doc["date"] = date
     if article.year is not None:

@@ -271,11 +271,16 @@ def _is_bio(draft: _Draft, line: str) -> bool:
 
 
 def _finish(draft: _Draft, source: str, tags: list[str], page_site: str | None) -> Article | None:
-    body_lines = _tidy(draft.lines)
     header = draft.header
+    heading = None if header is not None else _standalone_heading(draft.lines)
+    # (a standalone first line is taken before tidying, which drops a line the next one repeats:
+    # collections whose text opens by restating the title would lose it)
+    body_lines = _tidy(draft.lines if heading is None else draft.lines[heading + 1 :])
     title_derived = False
     if header is not None:
         title = header.title
+    elif heading is not None:
+        title = draft.lines[heading]
     elif (
         len(body_lines) > 1
         and L.is_title(body_lines[0])
@@ -307,6 +312,17 @@ def _finish(draft: _Draft, source: str, tags: list[str], page_site: str | None) 
         category=header.category if header else None,
         tags=list(tags),
     )
+
+
+def _standalone_heading(lines: list[str]) -> int | None:
+    """Where the first line of an untitled draft stands alone as its title (``is_heading_line``,
+    a blank line after it, text after that), or None."""
+    first = next((i for i, line in enumerate(lines) if line), None)
+    if first is None or first + 2 >= len(lines) or lines[first + 1]:
+        return None
+    if not any(lines[first + 2 :]) or not L.is_heading_line(lines[first]):
+        return None
+    return first
 
 
 def _tidy(lines: list[str]) -> list[str]:

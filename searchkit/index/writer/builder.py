@@ -198,7 +198,9 @@ class SegmentBuilder:
             if field.indexed and field.scorable:
                 lengths = self._field_lengths(name)
                 length = lengths[docnum] if docnum < len(lengths) else 0
-            perdoc.add_field(name, field, value if field.stored else None, length)
+            # ``_stored_<name>`` stores a value other than the one indexed, as in Whoosh
+            stored = fields.get("_stored_" + name, value) if field.stored else None
+            perdoc.add_field(name, field, stored, length)
             column = field.column_type
             if column:
                 perdoc.add_column_value(name, column, field.to_column_value(value))
