@@ -27,6 +27,20 @@ NUM_PERM = 128
 SHINGLE = 5
 DEFAULT_THRESHOLD = 0.5  # containment; chosen by bench/dedup_threshold.py (docs/benchmarks.md)
 MIN_LENGTH_RATIO = 0.5  # a save holding less than half of a story is an excerpt, not a copy
+# Short texts (the smaller copy under SHORT_SHINGLES word 5-shingles: a title alone, a few
+# sentences) fold only when nearly identical, estimated Jaccard at least SHORT_MIN_JACCARD: with
+# containment alone, CACM's bare titles folded whenever one held most of another's few words
+# ("A Note on Multiplying Boolean Matrices" under "... II"), 120 false folds among 3,204
+# documents; bench/false_folds.py. 0.95 lets about one word in twenty differ: a bare title with a
+# catalogue number more ("Algorithm 47 [S16]" against "Algorithm 47") is another document.
+SHORT_SHINGLES = 50
+SHORT_MIN_JACCARD = 0.95
+# Two copies whose pages gave them different titles fold only when their texts are nearly the same
+# (a story saved before and after a headline change): documents that share most of a template or a
+# boilerplate paragraph under titles of their own ("Clarification of Fortran Standards-Second
+# Report" / "-Initial Progress", "... for unswept wings" / "... for swept wings") reached
+# containment 0.56-0.69, inside the range of edited copies (0.588 at 10 % of words changed).
+RETITLED_MIN_CONTAINMENT = 0.9
 # Candidate generation: LSH bands tuned (datasketch's _optimal_param) for Jaccard 0.2, low so that
 # short truncated copies still meet: 28 bands of 2 rows.
 _BANDS, _ROWS = 28, 2
@@ -58,6 +72,19 @@ class Fingerprint:
     @classmethod
     def from_stored(cls, content_hash: str, signature: bytes, shingles: int) -> Fingerprint:
         return cls(content_hash, np.frombuffer(signature, dtype="<u4").copy(), shingles)
+
+
+def article_fingerprint(article: Article) -> Fingerprint:
+    """The fingerprint of what makes an article the story it is: its title (when the page gave
+    one) and its text.
+
+    Why the title too, not the body alone: two short articles with different titles are different
+    stories whatever their bodies say (CACM's "None" abstracts, a run of one-line posts), and for a
+    long story saved twice its title barely moves the estimate. A derived title is the body's own
+    first words, so it adds nothing and is left out."""
+    if article.title_derived or not article.title:
+        return fingerprint(article.body)
+    return fingerprint(f"{article.title}\n{article.body}")
 
 
 def tokens(text: str) -> list[str]:
@@ -118,11 +145,14 @@ def jaccard(a: Fingerprint, b: Fingerprint) -> float:
 
 
 def containment(a: Fingerprint, b: Fingerprint) -> float:
-    """Estimated share of the smaller copy's shingles found in the larger, 0 if sizes differ too much."""
+    """Estimated share of the smaller copy's shingles found in the larger; 0 if sizes differ too
+    much, or if the smaller is short and the two are not nearly identical (``SHORT_SHINGLES``)."""
     small, large = sorted((a.shingles, b.shingles))
     if large == 0 or small / large < MIN_LENGTH_RATIO:
         return 0.0
     j = jaccard(a, b)
+    if small < SHORT_SHINGLES and j < SHORT_MIN_JACCARD:
+        return 0.0
     intersection = j * (small + large) / (1 + j)
     return min(1.0, intersection / small)
 
@@ -136,6 +166,20 @@ class DedupItem:
     position: int
     rank: tuple[int, ...]  # completeness: byline, date, site, real title, standfirst, words
     fingerprint: Fingerprint
+    title_key: str = ""  # ``title_key`` of the page's title; "" when derived (or unknown)
+
+
+def title_key(article: Article) -> str:
+    """A short digest of the words of the title the page gave ("" for a derived title), so that
+    copies can be told apart by their titles (``RETITLED_MIN_CONTAINMENT``) at 12 bytes each."""
+    if article.title_derived or not article.title:
+        return ""
+    return _hash_words(tokens(article.title))[:12]
+
+
+def retitled(a: DedupItem, b: DedupItem) -> bool:
+    """Whether both copies carry a title of their own and the titles differ."""
+    return bool(a.title_key and b.title_key) and a.title_key != b.title_key
 
 
 def item_of(article: Article, fp: Fingerprint) -> DedupItem:
@@ -147,7 +191,7 @@ def item_of(article: Article, fp: Fingerprint) -> DedupItem:
         int(article.summary is not None),
         article.word_count,
     )
-    return DedupItem(article.id, article.source, article.position, rank, fp)
+    return DedupItem(article.id, article.source, article.position, rank, fp, title_key(article))
 
 
 def find_clusters(
@@ -189,6 +233,8 @@ def cluster_items(
             representatives.append(i)
 
     for i, j, sim in _similar_pairs(fingerprints, representatives, threshold):
+        if sim < RETITLED_MIN_CONTAINMENT and retitled(items[i], items[j]):
+            continue
         union(i, j, sim)
 
     groups: dict[int, list[int]] = {}
@@ -247,8 +293,10 @@ def _similar_pairs(
         large = np.maximum(sizes[left], sizes[right])
         inter = jac * (small + large) / (1 + jac)
         with np.errstate(divide="ignore", invalid="ignore"):
+            comparable = (large > 0) & (small / np.maximum(large, 1) >= MIN_LENGTH_RATIO)
+            comparable &= (small >= SHORT_SHINGLES) | (jac >= SHORT_MIN_JACCARD)
             cont = np.where(
-                (large > 0) & (small / np.maximum(large, 1) >= MIN_LENGTH_RATIO),
+                comparable,
                 np.minimum(1.0, inter / np.maximum(small, 1)),
                 0.0,
             )
@@ -310,15 +358,18 @@ def _stars(
     rest = sorted(members, key=lambda i: _completeness(items[i]), reverse=True)
     while rest:
         center, *others = rest
-        joined = [
-            m
-            for m in others
-            if fingerprints[m].content_hash == fingerprints[center].content_hash
-            or containment(fingerprints[m], fingerprints[center]) >= threshold
-        ]
+        joined = [m for m in others if _copy_of(items[m], items[center], threshold)]
         stars.append((center, joined))
         rest = [m for m in others if m not in joined]
     return stars
+
+
+def _copy_of(item: DedupItem, center: DedupItem, threshold: float) -> bool:
+    a, b = item.fingerprint, center.fingerprint
+    if a.content_hash == b.content_hash:
+        return True
+    least = max(threshold, RETITLED_MIN_CONTAINMENT) if retitled(item, center) else threshold
+    return containment(a, b) >= least
 
 
 def _completeness(item: DedupItem) -> tuple:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from searchkit import evaluate, library
 from searchkit.dedup import DEFAULT_THRESHOLD, containment, find_clusters, fingerprint
 from tests.conftest import ROOT
 from tests.perturb import perturbations, truncate
@@ -167,3 +171,44 @@ def test_korean_is_tokenised_as_cjk_like_analysis():
     found = tokens("서울 날씨 맑음 and rain")
     assert found == ["서", "울", "날", "씨", "맑", "음", "and", "rain"]
     assert all(is_cjk(t) for t in found[:6])
+
+
+# --- collections of distinct documents (tests/data/README.md) ------------------------------------
+
+
+def _folds(collection_dir: Path, tmp_path: Path) -> tuple[evaluate.Collection, list[tuple[str, str]]]:
+    """The collection, and each (shown, hidden) pair of documents folded when indexed as files."""
+    collection = evaluate.load_collection(collection_dir)
+    index_dir = evaluate.index_collection(collection, tmp_path)
+    with library.open(index_dir) as index:
+        pairs = [
+            (Path(shown.source).stem, Path(copy.source).stem)
+            for shown in index.duplicates()
+            for copy in shown.duplicates
+        ]
+    return collection, pairs
+
+
+def _words(title: str, text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", f"{title}\n{text}".lower()))
+
+
+def test_cacm_documents_fold_only_when_their_words_are_the_same_but_for_one(tmp_path):
+    """CACM's bare titles share most of their few words ("A Note on Multiplying Boolean
+    Matrices" and "... II"): 120 of them were once folded, each hidden for good."""
+    collection, pairs = _folds(ROOT / "tests" / "data" / "cacm", tmp_path)
+    assert len(collection.documents) == 3204
+    assert pairs, "remarks that repeat an algorithm's bare title word for word still fold"
+    for shown, hidden in pairs:
+        a, b = _words(*collection.documents[shown]), _words(*collection.documents[hidden])
+        assert sum(((a - b) + (b - a)).values()) <= 1, (shown, hidden)
+    hidden = {h for _, h in pairs}
+    assert not {"635", "1151", "1900", "2154", "2345", "2407"} & hidden
+
+
+def test_cranfield_unswept_wings_are_not_hidden_under_swept_wings(tmp_path):
+    _, pairs = _folds(ROOT / "tests" / "data" / "cranfield", tmp_path)
+    folded = {frozenset(p) for p in pairs}
+    assert frozenset(("1332", "1334")) not in folded  # one template, two titles, two reports
+    assert frozenset(("182", "1211")) not in folded
+    assert len(pairs) <= 2  # what is left: reports reprinted under the same title

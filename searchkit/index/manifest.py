@@ -75,6 +75,7 @@ def dedup_manifest_document(items: dict[str, DedupItem], states: dict[str, str])
             "ranks": [r.rank for r in rows],
             "hashes": [r.fingerprint.content_hash for r in rows],
             "shingles": [r.fingerprint.shingles for r in rows],
+            "titles": [r.title_key for r in rows],
             "signatures": signatures,
             "states": [states[i] for i in ids],
         },
@@ -105,10 +106,16 @@ def load_dedup(store: IndexStore) -> tuple[dict[str, DedupItem], dict[str, str]]
     items: dict[str, DedupItem] = {}
     states: dict[str, str] = {}
     sigs = np.frombuffer(meta["signatures"], dtype="<u4").reshape(-1, NUM_PERM)
+    titles = meta.get("titles")
     for k, article_id in enumerate(meta["ids"]):
         fp = Fingerprint(meta["hashes"][k], sigs[k].copy(), meta["shingles"][k])
         items[article_id] = DedupItem(
-            article_id, meta["sources"][k], meta["positions"][k], tuple(meta["ranks"][k]), fp
+            article_id,
+            meta["sources"][k],
+            meta["positions"][k],
+            tuple(meta["ranks"][k]),
+            fp,
+            titles[k] if titles else "",  # (a manifest written before titles were kept)
         )
         states[article_id] = meta["states"][k]
     return items, states

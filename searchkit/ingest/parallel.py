@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from searchkit.dedup import Fingerprint, fingerprint
+from searchkit.dedup import Fingerprint, article_fingerprint
 from searchkit.forked import die_with
 from searchkit.ingest.decode import DEFAULT_MAX_BYTES, ExtractionError, page_from_bytes, read_bytes
 from searchkit.ingest.split import split_articles
@@ -98,7 +98,7 @@ def process_file(
         encoding=page.encoding,
         article_ids=[a.id for a in articles],
     )
-    result = FileResult(source, record, articles, [fingerprint(a.body) for a in articles])
+    result = FileResult(source, record, articles, [article_fingerprint(a) for a in articles])
     if analyse:
         from searchkit.index.documents import article_fields
 
