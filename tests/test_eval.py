@@ -154,7 +154,9 @@ def test_a_query_over_the_length_limit_is_counted_and_the_rest_still_scored(tmp_
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "mini (4 documents): 3 judged queries"
-    assert float(lines[2].split()[2]) == pytest.approx(2 / 3, abs=1e-4)  # MRR: q1 and q2 first, q3 none
+    assert float(lines[2].split()[2]) == pytest.approx(
+        2 / 3, abs=1e-4
+    )  # MRR: q1 and q2 first, q3 none
     assert lines[-1] == "searchkit: 1 query scored 0: query too long (the limit is 1000)"
     data = json.loads(runner.invoke(app, ["eval", str(folder), "--no-peers", "--json"]).stdout)
     assert data["systems"][0]["failed"] == {"query too long (the limit is 1000)": 1}
@@ -259,14 +261,35 @@ def test_eval_command_judged_set(runner, seed_store):
 CRANFIELD = Path(__file__).resolve().parent / "data" / "cranfield"
 
 
-def test_cranfield_beats_the_lucene_reference_and_fts5_in_the_same_run():
-    """The issue's bar: nDCG@10 >= 0.352 (tantivy's Lucene-style BM25 on Cranfield, as published beside the collection) and
-    ahead of SQLite FTS5's bm25 over the same documents and queries."""
-    collection, scores = evaluate.evaluate_collection(CRANFIELD)
-    assert len(collection.documents) == 1400
+CACM = Path(__file__).resolve().parent / "data" / "cacm"
+
+
+def _ahead_of_every_peer(folder: Path, floor: float) -> dict[str, evaluate.SystemScore]:
+    """searchkit, as a user's files and typed queries meet it, ahead of every peer installed (the
+    test extra installs them all) over the same documents and words, in the same run."""
+    _, scores = evaluate.evaluate_collection(folder)
     by_system = {s.system: s for s in scores}
+    ours = by_system["searchkit"]
+    assert {"sqlite-fts5-bm25", "whoosh-stock-bm25f"} <= set(by_system)
+    assert ours.ndcg10 >= floor
+    for peer in by_system.values():
+        assert ours.queries == peer.queries
+        if peer is not ours:
+            assert ours.ndcg10 > peer.ndcg10, (peer.system, peer.ndcg10, ours.ndcg10)
+    return by_system
+
+
+def test_cranfield_ranks_ahead_of_every_peer_and_the_lucene_reference():
+    """nDCG@10 ahead of FTS5, stock Whoosh, tantivy and bm25s in the same run, and of 0.352
+    (tantivy's Lucene-style BM25 on Cranfield, as published beside the collection)."""
+    by_system = _ahead_of_every_peer(CRANFIELD, floor=0.37)  # 0.379 when written
     ours, fts5 = by_system["searchkit"], by_system["sqlite-fts5-bm25"]
-    assert ours.queries == fts5.queries == 150
+    assert ours.queries == 150
     assert fts5.ndcg10 == pytest.approx(0.340, abs=0.002)  # the README's figure: same documents
-    assert ours.ndcg10 >= 0.352
-    assert ours.ndcg10 > fts5.ndcg10 and ours.mrr10 > fts5.mrr10
+    assert ours.mrr10 > fts5.mrr10
+
+
+def test_cacm_ranks_ahead_of_every_peer():
+    """CACM: many bare titles, verbose queries that repeat their subject (docs/benchmarks.md)."""
+    by_system = _ahead_of_every_peer(CACM, floor=0.49)  # 0.500 when written; bm25s 0.494
+    assert by_system["searchkit"].queries == 52

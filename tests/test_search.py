@@ -273,3 +273,64 @@ def test_segment_files_read_from_the_map_give_the_same_bytes_as_whooshs_copy():
     assert ours.read_varint() == theirs.read_varint() and ours.read(40) == theirs.read(40)
     ours.close()
     assert ours.is_closed
+
+
+# --- how typed words weigh ----------------------------------------------------------------------
+
+
+def test_a_question_finds_what_its_content_words_find(searcher):
+    """Function words of a question ("what", "about", "i") are not searched when other words are:
+    a rare one would outscore the words that say what is wanted."""
+    asked = searcher.search("what is sesame credit about")
+    plain = searcher.search("sesame credit")
+    assert [h.id for h in asked.hits] == [h.id for h in plain.hits]
+    assert asked.total == plain.total and asked.notices == plain.notices
+
+
+def test_a_query_of_function_words_alone_is_searched_as_typed(searcher):
+    assert searcher.search("who").total == searcher.search("who", any_word=True).total > 0
+
+
+def test_a_word_typed_twice_weighs_twice(searcher):
+    from searchkit.query.parse import plain_query
+
+    index = searcher._index
+    q = plain_query(index.whoosh.schema, index.params, "credit sesame credits", any_word=True)
+    boosts = {(t.fieldname, t.text): t.boost for t in q.leaves()}
+    assert boosts[("body", "credit")] == 2 * boosts[("body", "sesam")]
+    assert boosts[("exact", "credit")] == 2 * boosts[("exact", "sesame")]
+
+
+def test_idf_and_field_lengths_count_articles_not_the_index_records_beside_them(searcher):
+    from searchkit.query.rank import article_count, avg_article_length
+
+    whoosh = searcher._index.whoosh
+    articles = searcher.stats()["articles"]
+    assert whoosh.doc_count_all() > articles  # one record per file and two manifests besides
+    assert article_count(whoosh) == articles
+    assert avg_article_length(whoosh, "body") == whoosh.field_length("body") / articles
+
+
+def test_feedback_reorders_the_matches_without_adding_any(seed_store):
+    import dataclasses
+
+    from searchkit.query.rank import RankingParams
+    from searchkit.query.searcher import Searcher
+
+    plain = RankingParams()
+    expanded = dataclasses.replace(plain, feedback_terms=10, feedback_weight=1.0)
+    with Searcher(seed_store, plain) as a, Searcher(seed_store, expanded) as b:
+        first = a.search("credit score", any_word=True, limit=50, facets=False)
+        again = b.search("credit score", any_word=True, limit=50, facets=False)
+    assert again.total == first.total
+    assert {h.id for h in again.hits} == {h.id for h in first.hits}
+    assert [h.score for h in again.hits] != [h.score for h in first.hits]
+
+
+def test_a_long_query_missing_a_word_is_not_respelled_into_another(searcher):
+    """Neither the typed query nor a correction has every word: for a long query that is no sign
+    of a typo ("cones" became "codes" in a CACM query)."""
+    typed = "sesame credit scores blacklist citizens punishments zhejiang cluborhouse"
+    assert searcher.search(typed).corrected is None
+    short = searcher.search("sesame credit cluborhouse")  # short: a missing word is likely a typo
+    assert short.corrected == "sesame credit clubhouse"

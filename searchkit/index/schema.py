@@ -22,11 +22,11 @@ from whoosh.fields import BOOLEAN, COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, 
 
 from searchkit.analysis import exact_analyzer, name_analyzer, text_analyzer
 
-# Query-time field weights for BM25F, tuned on Cranfield (``python -m bench.tune_ranking``,
-# docs/benchmarks.md); summary and authors, which Cranfield lacks, are set by hand.
+# Query-time field weights for BM25F, measured on Cranfield and CACM (``python -m
+# bench.tune_ranking``, docs/benchmarks.md); summary and authors, which neither has, by hand.
 FIELD_BOOSTS = {"title": 1.0, "summary": 1.0, "authors": 1.5, "body": 1.0, "exact": 0.5}
 # Bump when the schema or what goes into it changes: older indexes are then rebuilt, not misread.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: Snowball stems, derived titles not indexed, titles in dedup
 SEARCH_FIELDS = ("title", "summary", "body", "authors")
 # Names users may type before a colon, and the field each one means.
 FIELD_ALIASES = {

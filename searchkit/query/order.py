@@ -18,7 +18,7 @@ from whoosh import collectors, query
 
 from searchkit.analysis import is_cjk
 from searchkit.models import ScorePart
-from searchkit.query import budget
+from searchkit.query import budget, feedback
 from searchkit.query import rank as ranking
 from searchkit.query.match import Matches, PostingLists
 from searchkit.query.snapshot import OpenIndex
@@ -52,6 +52,7 @@ def _rank_query(index: OpenIndex, found: Matches, passing: set[int], want: int) 
     groups = ranking.term_groups(found.q)
     if groups is not None and found.lists is not None:
         scored_all = index.bulk.score(groups, found.lists, docs)
+        scored_all = feedback.expand(index.bulk, groups, found.lists, scored_all)
     else:
         scored_all = None
     depth = index.params.rerank_depth

@@ -14,6 +14,7 @@ becomes an Or of the indexed bigrams that hold it.
 
 from __future__ import annotations
 
+import copy
 import heapq
 import re
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from typing import Any
 from whoosh import qparser, query
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from searchkit.analysis import is_cjk
+from searchkit.analysis import QUERY_STOP_WORDS, is_cjk
 from searchkit.index.schema import FIELD_ALIASES
 from searchkit.query import budget
 from searchkit.query.rank import RankingParams
@@ -140,18 +141,55 @@ def parse_with(parser: qparser.QueryParser, text: str) -> query.Query:
         raise QueryError(f"cannot parse query: {exc}") from None
 
 
+def _weighted(clauses: list[query.Query], times: int) -> list[query.Query]:
+    """The clauses of a word typed ``times`` times, their boosts multiplied by it."""
+    if times == 1:
+        return clauses
+    out = []
+    for clause in clauses:
+        heavier = copy.copy(clause)
+        heavier.boost = clause.boost * times
+        out.append(heavier)
+    return out
+
+
+def content_words(text: str) -> list[str]:
+    """The typed words less ``QUERY_STOP_WORDS`` (all of them when nothing else is left)."""
+    words = text.split()
+    kept = [w for w in words if w.lower().strip(_EDGE_PUNCTUATION) not in QUERY_STOP_WORDS]
+    return kept or words
+
+
+_EDGE_PUNCTUATION = "\"'“”‘’.,;:!?()[]{}"
+
+
 def plain_query(schema: Any, params: RankingParams, text: str, any_word: bool) -> query.Query:
     """What Whoosh's parser makes of bare words, built directly (parsing costs milliseconds).
 
     Each word becomes an Or of its terms in every searched field (a phrase where it analyses to
     several terms, as a CJK word does); the words are And-ed, or Or-ed for ``any_word``.
-    tests/test_quality.py checks that this equals the parser's query.
+    tests/test_quality.py checks that this equals the parser's query, but for two things the
+    parser does not do: function words are dropped when other words remain (``content_words``),
+    and a repeated word weighs its number of times.
     """
     fields = [name for name in params.search_fields() if name in schema]
     groups: list[list[query.Query]] = []
-    for word in text.split():
-        clauses: list[query.Query] = []
+    # A word typed again weighs again (BM25's query term frequency): verbose queries repeat what
+    # they are about ("eigenvalue ... eigenvalues", "EL1 ... EL1"). Whoosh's normalize() would
+    # drop the repeat, so repeats are counted here and multiply the word's boosts.
+    seen: dict[str, int] = {}  # a word's terms in the first field (its stem) -> its group
+    times: list[int] = []  # how often each group's word was typed
+    for word in content_words(text):
         analysed: list[tuple[object, list[str]]] = []  # fields sharing an analyzer share its work
+        key = word.lower()
+        if fields:
+            first = schema[fields[0]].analyzer
+            analysed.append((first, [t.text for t in first(word, mode="query")]))
+            key = " ".join(analysed[0][1]) or key
+        if key in seen:
+            times[seen[key]] += 1
+            continue
+        clauses: list[query.Query] = []
         for name in fields:
             field_type = schema[name]
             for analyzer, known in analysed:
@@ -170,7 +208,10 @@ def plain_query(schema: Any, params: RankingParams, text: str, any_word: bool) -
                 parts = [query.Term(name, t, boost=boost) for t in terms]
                 clauses.extend(parts) if any_word else clauses.append(query.And(parts))
         if clauses:
+            seen[key] = len(groups)
             groups.append(clauses)
+            times.append(1)
+    groups = [_weighted(clauses, n) for clauses, n in zip(groups, times, strict=True)]
     if not groups:
         return query.NullQuery
     if any_word:

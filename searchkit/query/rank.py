@@ -7,8 +7,9 @@ The score is BM25F over title, summary, body, authors and ``exact`` (the unstemm
 "models" outranks "model" for a query for "models"), with Lucene's idf, plus a proximity bonus for
 query words that stand close together in the title or body (BM25TP, Rasolofo & Savoy 2003),
 computed from the index's word positions for the top ``rerank_depth`` candidates only, so it costs
-the same at any corpus size. Every weight below was chosen by measurement on the Cranfield
-collection (``searchkit eval``, docs/benchmarks.md), and checked on the seeds' judged queries.
+the same at any corpus size. Every weight below was chosen by measurement on the tuning halves of
+Cranfield and CACM together and checked on their other halves (``python -m bench.tune_ranking``,
+docs/benchmarks.md), and on the seeds' judged queries.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class RankingParams:
     proximity: float = 0.5  # weight of the proximity bonus (0 switches it off)
     proximity_window: int = 3  # words apart at most for a pair to count
     rerank_depth: int = 100
+    # pseudo-relevance feedback (query.feedback): words added from the first pass's best articles
+    feedback_terms: int = 0  # 0 switches it off
+    feedback_docs: int = 10
+    feedback_weight: float = 0.5
 
     def weighting(self) -> scoring.WeightingModel:
         return LuceneBM25F(self.k1, self.b, self.field_b, classic_idf=self.idf == "classic")
@@ -76,9 +81,29 @@ class LuceneBM25F(scoring.WeightingModel):
         return _Scorer(searcher, fieldname, text, b, self.k1, self.classic_idf)
 
 
+def article_count(searcher) -> int:
+    """How many articles the index holds: the N of idf and of average field lengths.
+
+    Not Whoosh's ``doc_count_all()``: the index also holds a record per source file and two
+    manifests, documents with no text. Counting them doubled N on a collection of one article per
+    file and halved every average field length, so long articles were penalised as if b were far
+    above 0.75; nDCG@10 0.4445 -> 0.4706 on CACM with the count fixed (docs/benchmarks.md).
+    """
+    parent = searcher.get_parent()
+    if "kind" not in parent.schema:
+        return parent.doc_count_all()
+    return parent.doc_frequency("kind", "article") or parent.doc_count_all()
+
+
+def avg_article_length(searcher, fieldname: str) -> float:
+    """A field's average length over the articles (see ``article_count``)."""
+    parent = searcher.get_parent()
+    return parent.field_length(fieldname) / max(1, article_count(parent)) or 1.0
+
+
 def lucene_idf(searcher, fieldname: str, text) -> float:
     parent = searcher.get_parent()
-    n = parent.doc_count_all()
+    n = article_count(parent)
     df = parent.doc_frequency(fieldname, text)
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
@@ -90,7 +115,7 @@ class _Scorer(scoring.WeightLengthScorer):
             self.idf = parent.idf(fieldname, text)
         else:
             self.idf = lucene_idf(searcher, fieldname, text)
-        self.avgfl = parent.avg_field_length(fieldname) or 1
+        self.avgfl = avg_article_length(parent, fieldname)
         self.B = b
         self.K1 = k1
         self.setup(searcher, fieldname, text)
@@ -182,7 +207,7 @@ class BulkScorer:
     def avg_length(self, fieldname: str) -> float:
         found = self._avg_length.get(fieldname)
         if found is None:
-            found = self._avg_length[fieldname] = self.searcher.avg_field_length(fieldname) or 1
+            found = self._avg_length[fieldname] = avg_article_length(self.searcher, fieldname)
         return found
 
     def score(
@@ -302,7 +327,7 @@ def like_query(
     for source, weight in ((title, title_weight), (text, 1)):
         for token in analyzer(source):
             counts[token.text] = counts.get(token.text, 0) + weight
-    total = searcher.doc_count()
+    total = article_count(searcher)
     scored = []
     for term, tf in counts.items():
         df = searcher.doc_frequency("body", term)

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from searchkit.analysis import STOP_WORDS, TOKEN_PATTERN, is_cjk, stem
+from searchkit.analysis import QUERY_STOP_WORDS, STOP_WORDS, TOKEN_PATTERN, is_cjk, stem
 
 DICTIONARY_FIELD = "exact"
 STEMMED_FIELDS = ("title", "summary", "body")  # a word whose stem these hold matches as typed
@@ -133,7 +133,7 @@ def known(reader: Any, word: str) -> bool:
     The unstemmed lexicon alone is not enough: "obeyed" is in no Cranfield abstract, but its stem
     is, so the word as typed finds articles; stop words are in no lexicon at all.
     """
-    if word in STOP_WORDS:
+    if word in STOP_WORDS or word in QUERY_STOP_WORDS:
         return True
     schema = reader.schema
     if reader.doc_frequency(DICTIONARY_FIELD, word) > 0:
