@@ -63,6 +63,27 @@ ColorOpt = Annotated[Color, typer.Option("--color", help="Colour the output.")]
 ArticleIdArg = Annotated[str, typer.Argument(metavar="ID", help="Article id (or a unique prefix).")]
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from searchkit import __version__
+
+        typer.echo(f"searchkit {__version__}")
+        raise typer.Exit()
+
+
+VersionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--version", is_eager=True, callback=_show_version, help="Print the version and exit."
+    ),
+]
+
+
+@app.callback()
+def _main_options(version: VersionOpt = False) -> None:
+    """Local full-text search for saved web articles."""
+
+
 # --- helpers ----------------------------------------------------------------------------------------
 
 
@@ -254,7 +275,13 @@ def _parse_size(text: str) -> int:
 
 @app.command("search")
 def search_cmd(
-    query: Annotated[str, typer.Argument(help='Words, "phrases", AND/OR/NOT, field:value, wild*.')],
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="QUERY...",
+            help='Words (quoted or not), "phrases", AND/OR/NOT, field:value, wild*.',
+        ),
+    ],
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, max=1000, help="Hits per page.")
     ] = 10,
@@ -285,6 +312,9 @@ def search_cmd(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show each hit's score by field and term.")
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show each hit's score.")
+    ] = False,
     time_limit: Annotated[
         float | None,
         typer.Option(
@@ -300,10 +330,13 @@ def search_cmd(
     as_json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
+    version: VersionOpt = False,
 ) -> None:
     """Search the index; copies of one story show once."""
     from searchkit.query.searcher import QueryError
     from searchkit.render import Style, results_json, results_text
+
+    query = " ".join(words)  # `search moon lander NASA` needs no quotes
 
     since_day = _parse_day(since, "--since", end=False)
     until_day = _parse_day(until, "--until", end=True)
@@ -340,7 +373,38 @@ def search_cmd(
         emit_json(results_json(results))
     else:
         style = Style.for_stream(sys.stdout, color.value)
-        typer.echo(results_text(results, style, facets=facets), color=style.enabled)
+        in_force = _filters_in_force(
+            author=author, site=site, category=category, year=year, since=since, until=until
+        )
+        text = results_text(
+            results,
+            style,
+            facets=facets,
+            scores=verbose or explain,
+            filters=in_force,
+            width=_terminal_width(),
+        )
+        typer.echo(text, color=style.enabled)
+
+
+def _filters_in_force(**given: object) -> list[str]:
+    """The filter options given, as typed: ``--site nypost.com``, one per author."""
+    shown = []
+    for name, value in given.items():
+        for one in value if isinstance(value, list) else [value]:
+            if one is not None:
+                shown.append(f"--{name} {one}")
+    return shown
+
+
+def _terminal_width() -> int | None:
+    """The terminal's width to wrap results to; None when the output is not a terminal (a pipe
+    or a file keeps each line whole, for grep)."""
+    import shutil
+
+    if not sys.stdout.isatty():
+        return None
+    return max(40, shutil.get_terminal_size().columns)
 
 
 def _article_or_fail(ix: Index, article_id: str):

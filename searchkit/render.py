@@ -172,7 +172,20 @@ def byline(authors: list[str], date, site: str | None, source: str) -> str:
     return " · ".join(parts)
 
 
-def results_text(results: SearchResults, style: Style, *, facets: bool = False) -> str:
+def results_text(
+    results: SearchResults,
+    style: Style,
+    *,
+    facets: bool = False,
+    scores: bool = False,
+    filters: list[str] | None = None,
+    width: int | None = None,
+) -> str:
+    """The terminal page: notices, the count, each hit (with its score when ``scores``), facets.
+
+    ``filters`` are the filter options in force, as typed, named when nothing is found; ``width``
+    wraps each hit's lines to a terminal that wide (None: lines kept whole).
+    """
     lines: list[str] = []
     if results.corrected:
         lines.append(
@@ -188,6 +201,9 @@ def results_text(results: SearchResults, style: Style, *, facets: bool = False) 
     if not results.hits:
         if results.total and results.page > 1:
             lines.append(f"No results on page {results.page} ({results.total} in all).")
+        elif filters:
+            lines.append(f"No results for {shown!r} with {' '.join(filters)}.")
+            lines.append(style.dim("Drop a filter to search every article."))
         else:
             lines.append(f"No results for {shown!r}.")
         return style.finish("\n".join(lines))
@@ -201,7 +217,7 @@ def results_text(results: SearchResults, style: Style, *, facets: bool = False) 
         if starts_partial(results, hit.rank):
             lines.append(style.dim(PARTIAL_DIVIDER))
             lines.append("")
-        lines.extend(hit_lines(hit, style))
+        lines.extend(hit_lines(hit, style, scores=scores, width=width))
     if facets and results.facets:
         lines.append("")
         lines.extend(facets_lines(results.facets, style))
@@ -223,11 +239,15 @@ def starts_partial(results: SearchResults, rank: int) -> bool:
     return results.all_words is not None and results.all_words > 0 and rank == results.all_words + 1
 
 
-def hit_lines(hit: Hit, style: Style) -> list[str]:
-    lines = [f"{hit.rank:>2}. {style.bold(hit.title)}"]
+def hit_lines(
+    hit: Hit, style: Style, *, scores: bool = False, width: int | None = None
+) -> list[str]:
+    lines = _wrapped(f"{hit.rank:>2}. ", style.bold(hit.title), width)
     meta = byline(hit.authors, hit.date, hit.site, hit.source)
-    lines.append("    " + style.dim(f"{meta} · score {hit.score:.2f}"))
-    lines.append("    " + style.snippet(hit.snippet))
+    if scores:
+        meta += f" · score {hit.score:.2f}"
+    lines.extend(_wrapped("    ", style.dim(meta), width))
+    lines.extend(_wrapped("    ", style.snippet(hit.snippet), width))
     tail = f"id {hit.id}"
     if hit.duplicates:
         n = len(hit.duplicates)
@@ -237,6 +257,23 @@ def hit_lines(hit: Hit, style: Style) -> list[str]:
     if hit.explanation is not None:
         lines.extend("    " + line for line in explanation_lines(hit.explanation))
     return lines
+
+
+def _wrapped(indent: str, text: str, width: int | None) -> list[str]:
+    """``text`` after ``indent``, wrapped to ``width`` with the indent kept (colour codes count
+    towards the width, so a highlighted line wraps a little early, never late)."""
+    if width is None or len(indent) + len(text) <= width:
+        return [indent + text]
+    import textwrap
+
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=" " * len(indent),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def explanation_lines(parts: list[ScorePart]) -> list[str]:

@@ -44,9 +44,7 @@ def test_search_prints_ranked_hits_with_byline_copies_and_id(runner, index_env):
     assert lines[0] == "2 articles contain all the words; 16 more contain some of them."
     assert lines[1] == "18 results for 'social credit blacklist' (showing 1–10)"
     assert lines[3] == f" 1. {OPEN_SESAME}"
-    assert lines[4].startswith(
-        "    Manya Koetse · Whatsonweibo · seeds/001_988f91d272dd2678.txt · score "
-    )
+    assert lines[4] == "    Manya Koetse · Whatsonweibo · seeds/001_988f91d272dd2678.txt"
     assert "blacklist" in lines[5]
     assert "(+1 similar copy: seeds/003_2ea9e9789186997a.txt)" in lines[6]
     assert out.count(OPEN_SESAME) == 1
@@ -63,6 +61,57 @@ def test_a_page_short_of_full_matches_is_filled_with_partial_ones_below_a_line(r
     page2 = runner.invoke(search_app, ["social credit blacklist", "--page", "2"]).stdout
     assert "--- articles with some of the words ---" not in page2  # the line sits on page 1
     assert "11. " in page2
+
+
+def test_words_need_no_quotes_and_scores_show_only_when_asked(runner, index_env):
+    quoted = runner.invoke(search_app, ["social credit blacklist"]).stdout
+    bare = runner.invoke(search_app, ["social", "credit", "blacklist"])
+    assert bare.exit_code == 0 and bare.stdout == quoted
+    assert " · score " not in quoted
+    verbose = runner.invoke(search_app, ["social", "credit", "blacklist", "-v"]).stdout
+    byline = verbose.splitlines()[4]
+    assert byline.startswith("    Manya Koetse · Whatsonweibo · seeds/001_988f91d272dd2678.txt · score ")
+
+
+def test_a_search_finding_nothing_names_the_filters_in_force(runner, index_env):
+    out = runner.invoke(search_app, ["china", "--site", "nowhere.example", "--year", "2030"]).stdout
+    assert out.splitlines() == [
+        "No results for 'china' with --site nowhere.example --year 2030.",
+        "Drop a filter to search every article.",
+    ]
+
+
+@pytest.mark.parametrize("command", [["--version"], ["search", "--version"]])
+def test_version_is_printed(runner, command):
+    from searchkit import __version__
+
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0 and result.stdout == f"searchkit {__version__}\n"
+    shortcut = runner.invoke(search_app, ["--version"])
+    assert shortcut.stdout == f"searchkit {__version__}\n"
+
+
+def test_hits_wrap_to_the_terminal_width_keeping_their_indent():
+    from searchkit.models import Hit
+    from searchkit.render import Style, hit_lines
+
+    hit = Hit(
+        rank=3,
+        id="abc123abc123",
+        title="A title long enough to wrap at a narrow terminal width for sure",
+        authors=["Jane Doe"],
+        date=None,
+        site="Example",
+        category=None,
+        source="pages/a.html",
+        score=1.0,
+        snippet=[("word " * 30, False)],
+    )
+    lines = hit_lines(hit, Style(False), width=40)
+    assert all(len(line) <= 40 for line in lines)
+    assert lines[0].startswith(" 3. A title") and len(lines) > 3
+    assert all(line.startswith("    ") for line in lines[1:])
+    assert hit_lines(hit, Style(False))[0] == f" 3. {hit.title}"  # no width: one line
 
 
 def test_color_always_highlights_matches(runner, index_env):
@@ -314,7 +363,7 @@ def test_a_search_imports_nothing_heavy(tmp_path, seed_store):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["search"], "Missing argument 'query'. (see `python -m searchkit search --help`)"),
+        (["search"], "Missing argument 'QUERY...'. (see `python -m searchkit search --help`)"),
         (["search", "x", "--limit", "0"], "Invalid value for '--limit' / '-n': 0 is not in"),
         (["index", "--max-size", "0"], "the size cap must be at least 1 byte"),
         (["bogus"], "No such command 'bogus'. (see `python -m searchkit --help`)"),

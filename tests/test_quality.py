@@ -435,3 +435,51 @@ def test_bulk_scores_equal_whooshs_own_scoring(searcher, q, any_word):
     whoosh = searcher.whoosh_scores(found.q)
     assert bulk.keys() == whoosh.keys()
     assert all(bulk[d] == pytest.approx(whoosh[d], rel=1e-9) for d in whoosh)
+
+
+def test_digits_and_one_letter_words_are_searched(tmp_path):
+    """ "Destiny 2" finds the game, not every article about destiny; initials and "Plan B" too."""
+    from searchkit import library
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "game.txt").write_text(
+        "Destiny 2 returns\n\nBungie released Destiny 2 on consoles, said J. Smith of Plan B.\n"
+    )
+    (pages / "essay.txt").write_text(
+        "The destiny of nations\n\nAn essay on the destiny of nations over many years of history.\n"
+    )
+    library.update_index([pages], tmp_path / "ix")
+    with library.open(tmp_path / "ix") as index:
+        game = index.search("Destiny 2")
+        assert game.all_words == 1 and game.hits[0].title == "Destiny 2 returns"
+        assert [h.title for h in index.search("Plan B").hits] == ["Destiny 2 returns"]
+        assert [h.title for h in index.search("J Smith").hits] == ["Destiny 2 returns"]
+
+
+def test_site_filter_takes_the_domain_as_well_as_the_name(tmp_path, runner):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "post.html").write_text(
+        "<html><head><title>Moon lander lands | New York Post</title>"
+        '<link rel="canonical" href="https://www.nypost.com/2024/02/22/moon-lander/">'
+        '<meta property="og:site_name" content="New York Post"></head><body><article>'
+        "<h1>Moon lander lands</h1><p>" + "The private moon lander touched down near the pole. " * 8
+        + "</p></article></body></html>"
+    )
+    (pages / "other.txt").write_text(
+        "Moon lander news\n\n" + "Another story about a moon lander and its landing site. " * 8
+    )
+    index = ["--index", str(tmp_path / "ix")]
+    assert runner.invoke(app, ["index", str(pages), *index]).exit_code == 0
+
+    def titles(*site: str) -> list[str]:
+        out = runner.invoke(app, ["search", "moon", "lander", "--json", *site, *index])
+        assert out.exit_code == 0, out.output
+        return [h["title"] for h in json.loads(out.stdout)["hits"]]
+
+    assert len(titles()) == 2
+    for given in ("nypost.com", "www.nypost.com", "https://nypost.com/", "New York Post"):
+        assert titles("--site", given) == ["Moon lander lands"], given
+    assert titles("--site", "post.com") == []  # a domain matches whole labels, not a suffix
+    assert titles("--site", "cnn.com") == []

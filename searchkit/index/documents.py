@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 
 from searchkit.dedup import Fingerprint
-from searchkit.index.schema import facet_value
+from searchkit.index.schema import facet_value, url_domain
 from searchkit.models import Article, DuplicateCluster, FileRecord
 
 # Fields whose value is other fields' values joined by newlines (``fastwriter.Analyser`` reuses
@@ -76,7 +76,9 @@ def cluster_fields(article: Article, fp: Fingerprint, cluster: DuplicateCluster)
         "cluster": cluster.cluster_id,
         "canonical": canonical,
         "duplicated": bool(cluster.duplicates),
-        "facets": facet_value(canonical, article.site, article.category, article.authors),
+        "facets": facet_value(
+            canonical, article.site, article.category, article.authors, url_domain(article.url)
+        ),
         "meta": {
             "authors": article.authors,
             "date": article.date.isoformat() if article.date else None,

@@ -26,7 +26,7 @@ from searchkit.analysis import exact_analyzer, name_analyzer, text_analyzer
 # bench.tune_ranking``, docs/benchmarks.md); summary and authors, which neither has, by hand.
 FIELD_BOOSTS = {"title": 1.0, "summary": 1.0, "authors": 1.5, "body": 1.0, "exact": 0.5}
 # Bump when the schema or what goes into it changes: older indexes are then rebuilt, not misread.
-SCHEMA_VERSION = 4  # 4: Snowball stems, derived titles not indexed, titles in dedup
+SCHEMA_VERSION = 6  # 4: Snowball, derived titles, titles in dedup; 5: 1-letter words; 6: domains
 SEARCH_FIELDS = ("title", "summary", "body", "authors")
 # Names users may type before a colon, and the field each one means.
 FIELD_ALIASES = {
@@ -38,7 +38,7 @@ FIELD_ALIASES = {
 
 
 # The ``facets`` column of an article: "1" for the canonical copy of its cluster ("0" for another
-# copy), then site, category and authors, joined by these separators.
+# copy), then site, category, authors and the domain of its URL, joined by these separators.
 FACET_SEP = "\x1f"
 AUTHOR_SEP = "\x1e"
 
@@ -49,10 +49,31 @@ class FacetFields:
     site: str | None
     category: str | None
     authors: tuple[str, ...]
+    domain: str | None = None  # "nypost.com" for https://www.nypost.com/...
+
+
+def url_domain(url: str | None) -> str | None:
+    """The host of an http(s) URL, lowercased, without "www." (None for anything else)."""
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.scheme.lower() not in ("http", "https") or "." not in host:
+        return None
+    return host.removeprefix("www.")
 
 
 def facet_value(
-    canonical: bool, site: str | None, category: str | None, authors: list[str]
+    canonical: bool,
+    site: str | None,
+    category: str | None,
+    authors: list[str],
+    domain: str | None = None,
 ) -> bytes:
     """What the ``facets`` column holds for one article."""
 
@@ -60,7 +81,7 @@ def facet_value(
         return " ".join((value or "").replace(FACET_SEP, " ").replace(AUTHOR_SEP, " ").split())
 
     names = AUTHOR_SEP.join(name for name in map(clean, authors) if name)
-    parts = ["1" if canonical else "0", clean(site), clean(category), names]
+    parts = ["1" if canonical else "0", clean(site), clean(category), names, clean(domain)]
     return FACET_SEP.join(parts).encode("utf-8")
 
 
@@ -68,9 +89,10 @@ def parse_facet_value(raw: bytes) -> FacetFields | None:
     """The facet fields of a ``facets`` column value; None for a document that is no article."""
     if not raw:
         return None
-    flag, site, category, authors = raw.decode("utf-8").split(FACET_SEP)
+    flag, site, category, authors, *rest = raw.decode("utf-8").split(FACET_SEP)
     names = tuple(a for a in authors.split(AUTHOR_SEP) if a)
-    return FacetFields(flag == "1", site or None, category or None, names)
+    domain = rest[0] if rest else ""
+    return FacetFields(flag == "1", site or None, category or None, names, domain or None)
 
 
 def build_schema() -> Schema:

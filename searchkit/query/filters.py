@@ -44,8 +44,15 @@ class ResultFilters:
             tests["author"] = lambda s: all(not w.isdisjoint(authors[s]) for w in wanted)
         if self.site:
             sites = _values(table.sites, "site", self.site)
-            site = table.site
-            tests["site"] = lambda s: site[s] in sites
+            site, domain_of = table.site, table.domain
+            wanted_domain = as_domain(self.site)
+            if wanted_domain is None or not domain_of:
+                tests["site"] = lambda s: site[s] in sites
+            else:
+                tail = "." + wanted_domain
+                tests["site"] = lambda s: site[s] in sites or (
+                    domain_of[s] == wanted_domain or domain_of[s].endswith(tail)
+                )
         if self.category:
             categories = _values(table.categories, "category", self.category)
             category = table.category
@@ -88,6 +95,18 @@ def passing(stories: set[int], tests: list[StoryTest]) -> set[int]:
     if not tests:
         return stories
     return {s for s in stories if all(test(s) for test in tests)}
+
+
+def as_domain(text: str) -> str | None:
+    """``--site`` as a domain ("nypost.com", "www.nypost.com", "https://nypost.com/x"), or None
+    when it reads as a site's name ("New York Post")."""
+    value = text.strip().lower()
+    if "://" in value:
+        value = value.split("://", 1)[1]
+    value = value.split("/", 1)[0].removeprefix("www.").rstrip(".")
+    if " " in value or "." not in value or not all(part for part in value.split(".")):
+        return None
+    return value
 
 
 def _values(values: FacetValues, name: str, wanted: str) -> frozenset[int]:

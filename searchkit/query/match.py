@@ -177,7 +177,8 @@ def fill_notice(all_words: int, some: int) -> str:
         noun = "article contains" if some == 1 else "articles contain"
         return f"No article contains all the words; {some} {noun} some of them."
     noun = "article contains" if all_words == 1 else "articles contain"
-    return f"{all_words} {noun} all the words; {some} more contain some of them."
+    more = "more contains" if some == 1 else "more contain"
+    return f"{all_words} {noun} all the words; {some} {more} some of them."
 
 
 def _better(index: OpenIndex, suggestion: str, found: Matches, any_word: bool) -> bool:

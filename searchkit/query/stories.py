@@ -24,7 +24,7 @@ from searchkit.query.postings import column_values
 
 NO_STORY = -1
 # A story's site, category, authors (value numbers), year and day (see StoryTable).
-_StoryValues = tuple[int, int, tuple[int, ...], int, int]
+_StoryValues = tuple[int, int, tuple[int, ...], int, int, str]
 _MICROSECONDS_A_DAY = 86_400_000_000  # Whoosh stores a datetime as microseconds since 0001-01-01
 
 
@@ -76,6 +76,7 @@ class StoryTable:
     sites: FacetValues
     categories: FacetValues
     author_names: FacetValues
+    domain: list[str] = field(default_factory=list)  # story -> its URL's domain, "" when none
 
     @property
     def stories(self) -> int:
@@ -139,6 +140,7 @@ def build_table(reader) -> StoryTable:
             tuple(author_names.number(a) for a in fields.authors),
             year if 0 < year <= 9999 else 0,
             day if 1 < day <= max_day else 0,
+            fields.domain or "",
         )
 
     story_numbers: dict[str, int] = {}
@@ -164,8 +166,19 @@ def build_table(reader) -> StoryTable:
     authors = [v[2] for v in values]
     year = [v[3] for v in values]
     day = [v[4] for v in values]
+    domain = [v[5] for v in values]
     return StoryTable(
-        story_of, canonical, site, category, authors, year, day, sites, categories, author_names
+        story_of,
+        canonical,
+        site,
+        category,
+        authors,
+        year,
+        day,
+        sites,
+        categories,
+        author_names,
+        domain,
     )
 
 

@@ -89,6 +89,9 @@ def test_did_you_mean_and_similar_articles(page, server):
     page, _ = page
     page.goto(server.url + "/?q=sesme+credt")
     expect(page.locator(".corrected")).to_contain_text("Showing results for sesame credit")
+    instead = page.locator(".corrected .instead a")
+    expect(instead).to_have_text("sesme credt")
+    expect(instead).to_have_attribute("href", "/?q=sesme+credt&correct=0")
     expect(page.locator(".result mark").first).to_be_visible()
     page.get_by_role("link", name="Open Sesame: Social Credit in China as Gate").click()
     similar = page.locator(".similar-list a")
@@ -114,7 +117,11 @@ def test_type_a_query_see_highlights_open_an_article_by_keyboard(page, server):
     marks = page.locator(".result").first.locator("mark")
     assert marks.count() >= 2
     assert {m.lower() for m in marks.all_inner_texts()} >= {"blacklist", "social credit"}
-    expect(page.locator("#result-count")).to_contain_text("2 results for")
+    expect(page.locator("#result-count")).to_contain_text("18 results for")
+    # two articles hold every word; the ones with some of them follow below a divider
+    expect(page.locator(".notice").first).to_contain_text("2 articles contain all the words")
+    divider = page.locator(".result").nth(2).locator(".partial-divider")
+    expect(divider).to_have_text("Articles with some of the words")
     copies = page.locator(".result").first.locator("details.copies")
     copies.locator("summary").click()
     expect(copies.locator("li")).to_have_text(re.compile(r"corpus/003_2ea9e9789186997a\.txt"))
