@@ -135,6 +135,7 @@ class StoredArticle:
     title_derived: bool
     canonical_id: str  # the copy shown for its cluster (itself when it is the canonical one)
     duplicates: list[DuplicateRef] = field(default_factory=list)  # other copies of its cluster
+    url: str | None = None  # the original's address (http or https only: ``web_url``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,7 @@ class Hit:
     duplicates: list[DuplicateRef] = field(default_factory=list)
     title_derived: bool = False
     explanation: list[ScorePart] | None = None  # filled when the search asked to explain scores
+    url: str | None = None  # the original's address (http or https only: ``web_url``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +195,21 @@ class SearchResults:
     correct: bool = True  # False: searched as typed, spelling correction turned off
     # stories holding every word, when fewer than a page did and ones with some followed them
     all_words: int | None = None
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` when it is an http(s) address safe to show and link, else None.
+
+    Scraped pages state their own URL (canonical link, og:url, JSON-LD): a ``javascript:`` or
+    ``data:`` address there must never become a link, and one holding spaces or control
+    characters is no address a browser or terminal should be handed.
+    """
+    if not url:
+        return None
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or len(url) > 2000:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return None
+    return url

@@ -85,6 +85,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "site": hit.site,
         "category": hit.category,
         "source": hit.source,
+        "url": hit.url,
         "score": hit.score,
         "snippet": snippets.to_html(hit.snippet),
         "duplicates": refs_json(hit.duplicates),
@@ -138,6 +139,7 @@ def article_json(article: StoredArticle) -> dict[str, Any]:
         "category": article.category,
         "tags": article.tags,
         "source": article.source,
+        "url": article.url,
         "position": article.position,
         "canonical_id": article.canonical_id,
         "text": article.text,
@@ -248,6 +250,8 @@ def hit_lines(
         meta += f" · score {hit.score:.2f}"
     lines.extend(_wrapped("    ", style.dim(meta), width))
     lines.extend(_wrapped("    ", style.snippet(hit.snippet), width))
+    if hit.url:
+        lines.append("    " + hit.url)  # whole, never wrapped: a terminal finds it as one link
     tail = f"id {hit.id}"
     if hit.duplicates:
         n = len(hit.duplicates)
@@ -318,6 +322,8 @@ def article_text(article: StoredArticle, style: Style) -> str:
     if article.summary:
         lines.append(article.summary)
     lines.append(style.dim(byline(article.authors, article.date, article.site, article.source)))
+    if article.url:
+        lines.append(article.url)
     facts = [f"id {article.id}"]
     if article.category:
         facts.append(f"category {article.category}")

@@ -483,3 +483,45 @@ def test_site_filter_takes_the_domain_as_well_as_the_name(tmp_path, runner):
         assert titles("--site", given) == ["Moon lander lands"], given
     assert titles("--site", "post.com") == []  # a domain matches whole labels, not a suffix
     assert titles("--site", "cnn.com") == []
+
+
+def _page_stating(url: str, title: str) -> str:
+    return (
+        f"<html><head><title>{title}</title>"
+        f'<link rel="canonical" href="{url}"></head><body><article>'
+        f"<h1>{title}</h1><p>" + "A report on the lunar lander and its landing site. " * 8
+        + "</p></article></body></html>"
+    )
+
+
+def test_the_original_url_is_shown_and_linked_only_when_it_is_http(tmp_path, runner):
+    from starlette.testclient import TestClient
+
+    from searchkit.index.generations import IndexStore
+    from searchkit.web.app import create_app
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    url = "https://www.nypost.com/2024/02/22/lunar-lander/"
+    (pages / "good.html").write_text(_page_stating(url, "Lunar lander lands"))
+    (pages / "bad.html").write_text(_page_stating("javascript:alert(1)", "Lunar lander fails"))
+    index = ["--index", str(tmp_path / "ix")]
+    assert runner.invoke(app, ["index", str(pages), *index]).exit_code == 0
+
+    hits = json.loads(runner.invoke(app, ["search", "lunar lander", "--json", *index]).stdout)
+    by_title = {h["title"]: h for h in hits["hits"]}
+    assert by_title["Lunar lander lands"]["url"] == url
+    assert by_title["Lunar lander fails"]["url"] is None
+    text = runner.invoke(app, ["search", "lunar lander", *index]).stdout
+    assert f"    {url}" in text.splitlines() and "javascript:" not in text
+    good = by_title["Lunar lander lands"]["id"]
+    shown = runner.invoke(app, ["show", good, *index]).stdout
+    assert url in shown.splitlines()
+    assert json.loads(runner.invoke(app, ["show", good, "--json", *index]).stdout)["url"] == url
+
+    with TestClient(create_app(IndexStore(tmp_path / "ix")), base_url="http://localhost") as client:
+        page = client.get("/", params={"q": "lunar lander"}).text
+        article = client.get(f"/articles/{good}").text
+    link = f'<a class="original" href="{url}" rel="noopener noreferrer">'
+    assert link in page and f"{link}{url}</a>" in article
+    assert "javascript:" not in page

@@ -15,7 +15,7 @@ from typing import Any
 from whoosh import query
 
 from searchkit.analysis import is_cjk
-from searchkit.models import DuplicateRef, Hit, StoredArticle
+from searchkit.models import DuplicateRef, Hit, StoredArticle, web_url
 from searchkit.query import order, snippets
 from searchkit.query import rank as ranking
 from searchkit.query.snapshot import OpenIndex
@@ -62,6 +62,7 @@ def make_hit(
         snippet=snippets.make_snippet(stored["body"], highlight),
         duplicates=stored_refs(meta["duplicates"]),
         title_derived=meta["title_derived"],
+        url=web_url(meta.get("url")),
     )
 
 
@@ -134,6 +135,7 @@ def to_article(index: OpenIndex, stored: dict[str, Any]) -> StoredArticle:
         title_derived=meta["title_derived"],
         canonical_id=canonical_id,
         duplicates=duplicates,
+        url=web_url(meta.get("url")),
     )
 
 

@@ -143,6 +143,10 @@ _SCHEMAS: dict[str, Any] = {
             "site": _NULLABLE_STR,
             "category": _NULLABLE_STR,
             "source": _STR,
+            "url": {
+                "type": ["string", "null"],
+                "description": "The original's address as the page stated it (http or https only).",
+            },
             "score": {"type": "number"},
             "snippet": {
                 "type": "string",
@@ -210,6 +214,10 @@ _SCHEMAS: dict[str, Any] = {
             "category": _NULLABLE_STR,
             "tags": _STR_LIST,
             "source": _STR,
+            "url": {
+                "type": ["string", "null"],
+                "description": "The original's address as the page stated it (http or https only).",
+            },
             "position": {"type": "integer"},
             "canonical_id": _STR,
             "text": _STR,
