@@ -111,6 +111,27 @@ class Index:
         with self.store.reporting_damage():
             return searcher.article(article_id)
 
+    def saved_copy(self, article_id: str) -> str:
+        """The path of the file an article was read from, inside one of the index's folders.
+
+        Raises ``ArticleNotFound`` for an unknown id and ``SavedCopyMissing`` when the file is no
+        longer there (moved, deleted, or a name that could not be read as Unicode). The path is
+        resolved from the index's own roots, never from anything a page said, and must stay
+        inside its root once links are followed.
+        """
+        source = self.article(article_id).source
+        for root in self.store.meta().get("root_labels") or []:
+            label, base = root["label"], root["path"]
+            if source != label and not source.startswith(label + "/"):
+                continue
+            inside = source[len(label) + 1 :]
+            path = os.path.join(base, inside) if inside else base
+            real, real_base = os.path.realpath(path), os.path.realpath(base)
+            within = real == real_base or real.startswith(real_base.rstrip(os.sep) + os.sep)
+            if within and os.path.isfile(real):
+                return real
+        raise SavedCopyMissing(f"the saved copy {source} is no longer in the indexed folders")
+
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles most like ``article_id`` (its own copies left out)."""
         searcher = self.searcher
@@ -161,6 +182,10 @@ class Index:
 
     def __repr__(self) -> str:
         return f"searchkit.Index({self.path!r})"
+
+
+class SavedCopyMissing(LookupError):
+    """An article's source file is no longer where the index read it."""
 
 
 def open(path: PathLike | None = None) -> Index:

@@ -57,6 +57,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+SAVED_COPY_SUFFIX = "/saved"  # /articles/{id}/saved: the file an article was read from
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
@@ -83,6 +84,9 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers[name] = value
+                if scope["path"].endswith(SAVED_COPY_SUFFIX):
+                    # a scraped page's own bytes: even opened, never live HTML on our origin
+                    headers["content-security-policy"] = CONTENT_SECURITY_POLICY + "; sandbox"
                 if scope["path"].startswith("/static/"):
                     # Asset URLs carry a hash of their content (``asset_url``): cache them for good.
                     headers["cache-control"] = "public, max-age=31536000, immutable"
@@ -237,6 +241,7 @@ def create_app(
     routes = [
         Route("/", pages.search_page, name="search"),
         Route("/articles/{id}", pages.article_page, name="article"),
+        Route("/articles/{id}" + SAVED_COPY_SUFFIX, pages.saved_copy, name="saved_copy"),
         Route("/api/search", api.search, name="api_search"),
         Route("/api/articles/{id}", api.article, name="api_article"),
         Route("/api/articles/{id}/similar", api.similar, name="api_similar"),

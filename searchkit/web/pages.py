@@ -183,6 +183,35 @@ def article_page(request: Request) -> Response:
     )
 
 
+def saved_copy(request: Request) -> Response:
+    """``/articles/{id}/saved``: the file the article was read from, as a download.
+
+    Never shown inline: it is a scraped page, scripts and all. ``Content-Disposition: attachment``
+    makes the browser save it, and the middleware adds ``sandbox`` to its CSP in case it is opened
+    anyway (app.SecurityHeaders).
+    """
+    import os
+
+    from starlette.responses import FileResponse
+
+    from searchkit.library import SavedCopyMissing
+
+    try:
+        article_id = check_article_id(request.path_params["id"])
+    except ParamError as exc:
+        return error_page(request, 400, "Bad request", str(exc))
+    try:
+        with _shared(request).use() as searcher:
+            path = searcher.saved_copy(article_id)
+    except ArticleNotFound:
+        return error_page(request, 404, "No such article", "The index has no article with this id.")
+    except SavedCopyMissing as exc:
+        return error_page(request, 404, "Saved copy gone", f"{str(exc).capitalize()}.")
+    return FileResponse(
+        path, media_type="application/octet-stream", filename=os.path.basename(path)
+    )
+
+
 def error_page(request: Request, status: int, title: str, message: str) -> Response:
     return _render(
         request,

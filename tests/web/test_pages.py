@@ -261,3 +261,54 @@ def test_article_page_lists_similar_articles(client):
     ]
     assert titles[0] == "Insights into Sesame Credit & Top 5 Ways to Use a High Sesame Score"
     assert OPEN_SESAME not in titles and len(titles) == 5
+
+
+def test_the_saved_copy_downloads_sandboxed_never_inline(client, web_store):
+    from pathlib import Path
+
+    from searchkit import library
+
+    hit = client.get("/api/search", params={"q": "sesame credit"}).json()["hits"][0]
+    response = client.get(f"/articles/{hit['id']}/saved")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["content-security-policy"].endswith("; sandbox")
+    with library.open(web_store.path) as index:
+        assert response.content == Path(index.saved_copy(hit["id"])).read_bytes()
+    article = client.get(f"/articles/{hit['id']}").text
+    assert f'href="/articles/{hit["id"]}/saved" download' in article
+
+
+def test_a_hostile_file_name_stays_inside_its_download_header(client, hostile_id):
+    refs = client.get(f"/api/articles/{hostile_id}").json()["duplicates"]
+    for article_id in [hostile_id, *(r["id"] for r in refs)]:
+        response = client.get(f"/articles/{article_id}/saved")
+        assert response.status_code == 200
+        disposition = response.headers["content-disposition"]
+        assert disposition in (
+            "attachment; filename*=utf-8''%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%285%29%3E.txt",
+            'attachment; filename="hostile.txt"',
+        )
+
+
+def test_a_saved_copy_that_is_gone_is_a_404_page(tmp_path):
+    from starlette.testclient import TestClient
+
+    from searchkit import library
+    from searchkit.index.generations import IndexStore
+    from searchkit.web.app import create_app
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    page = pages / "story.txt"
+    page.write_text("A story\n\n" + "A story about a saved page that will be deleted. " * 5)
+    library.update_index([pages], tmp_path / "ix")
+    with TestClient(create_app(IndexStore(tmp_path / "ix")), base_url="http://localhost") as c:
+        story = c.get("/api/search", params={"q": "story"}).json()["hits"][0]["id"]
+        assert c.get(f"/articles/{story}/saved").status_code == 200
+        page.unlink()
+        gone = c.get(f"/articles/{story}/saved")
+        assert gone.status_code == 404
+        assert "is no longer in the indexed folders" in gone.text
+        assert c.get("/articles/0123456789ab/saved").status_code == 404

@@ -478,3 +478,11 @@ def test_our_own_pages_links_from_elsewhere_and_scripts_are_served(client):
     typed = {"sec-fetch-site": "none", "sec-fetch-mode": "navigate"}
     assert client.get("/", params={"q": "china"}, headers=typed).status_code == 200
     assert client.get("/api/search", params={"q": "china"}).status_code == 200  # curl, scripts
+
+
+def test_a_javascript_url_in_a_record_is_no_link_anywhere(client, hostile_record_id):
+    assert client.get(f"/api/articles/{hostile_record_id}").json()["url"] is None
+    page = client.get(f"/articles/{hostile_record_id}").text
+    assert 'class="original"' not in page
+    hits = client.get("/api/search", params={"q": "yottabyte"}).json()["hits"]
+    assert hits[0]["url"] is None
