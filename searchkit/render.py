@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import sys
 from typing import Any
 
-from searchkit.models import DuplicateRef, FacetCount, Hit, ScorePart, SearchResults, StoredArticle
+from searchkit.models import (
+    DuplicateRef,
+    FacetCount,
+    Hit,
+    ScorePart,
+    SearchResults,
+    StoredArticle,
+    web_url,
+)
 from searchkit.query import snippets
 from searchkit.terminal import safe_text
 
@@ -29,6 +38,14 @@ class Style:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
+        # Links (OSC 8) carry a URL between markers; a token only this object knows closes each
+        # marker, so a page that writes the marker characters into its text cannot open one.
+        self._token = secrets.token_hex(8)
+        self._link = re.compile(
+            f"{_LINK_OPEN}{self._token}(?P<url>[^{_LINK_OPEN}{_LINK_SEP}]*){_LINK_SEP}{self._token}"
+            f"(?P<text>.*?){_LINK_CLOSE}{self._token}",
+            re.DOTALL,
+        )
 
     @classmethod
     def for_stream(cls, stream: Any = None, mode: str = "auto") -> Style:
@@ -48,6 +65,15 @@ class Style:
     def dim(self, text: str) -> str:
         return self._wrap(_DIM, text)
 
+    def link(self, text: str, url: str | None) -> str:
+        """``text`` as a terminal hyperlink to ``url`` (OSC 8; terminals without them show the
+        text alone). Only an http(s) URL becomes a link (``web_url``)."""
+        url = web_url(url)
+        if not (self.enabled and url and text):
+            return text
+        token = self._token
+        return f"{_LINK_OPEN}{token}{url}{_LINK_SEP}{token}{text}{_LINK_CLOSE}{token}"
+
     def snippet(self, snippet: snippets.Snippet) -> str:
         if self.enabled:
             return snippets.to_marked(snippet, _MATCH, _RESET)
@@ -58,13 +84,18 @@ class Style:
         (or dropped when styling is off)."""
         text = safe_text(text)
         if not self.enabled:
-            return _MARKERS.sub("", text)
-        return _MARKERS.sub(lambda m: _ANSI[m.group()], text)
+            return _MARKERS.sub("", self._link.sub(lambda m: m.group("text"), text))
+        text = self._link.sub(
+            lambda m: f"\x1b]8;;{m.group('url')}\x1b\\{m.group('text')}\x1b]8;;\x1b\\", text
+        )
+        return _MARKERS.sub(lambda m: _ANSI.get(m.group(), ""), text)
 
 
 _BOLD, _DIM, _MATCH, _RESET = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
+_LINK_OPEN, _LINK_SEP, _LINK_CLOSE = "\ufdd4", "\ufdd5", "\ufdd6"
 _ANSI = {_BOLD: "\x1b[1m", _DIM: "\x1b[2m", _MATCH: "\x1b[1;33m", _RESET: "\x1b[0m"}
-_MARKERS = re.compile(f"[{_BOLD}{_DIM}{_MATCH}{_RESET}]")
+# every marker character, ours or a page's: those left after styling are dropped
+_MARKERS = re.compile(f"[{_BOLD}{_DIM}{_MATCH}{_RESET}{_LINK_OPEN}{_LINK_SEP}{_LINK_CLOSE}]")
 
 
 # --- JSON shapes ------------------------------------------------------------------------------------
@@ -244,7 +275,9 @@ def starts_partial(results: SearchResults, rank: int) -> bool:
 def hit_lines(
     hit: Hit, style: Style, *, scores: bool = False, width: int | None = None
 ) -> list[str]:
-    lines = _wrapped(f"{hit.rank:>2}. ", style.bold(hit.title), width)
+    # the title links to the original; wrapped first, so the URL does not count towards the width
+    title = _wrapped(f"{hit.rank:>2}. ", style.bold(hit.title), width)
+    lines = [line[:4] + style.link(line[4:], hit.url) for line in title]
     meta = byline(hit.authors, hit.date, hit.site, hit.source)
     if scores:
         meta += f" · score {hit.score:.2f}"

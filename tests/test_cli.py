@@ -380,3 +380,17 @@ def test_usage_errors_are_one_line_with_exit_2(tmp_path, args, message):
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("searchkit: error: ")
     assert message in done.stderr
     assert not (tmp_path / "ix").exists()
+
+
+def test_titles_link_to_the_original_on_a_terminal_and_pages_cannot_forge_links():
+    from searchkit.render import Style
+
+    style = Style(True)
+    assert style.finish(style.link("Title", "https://example.com/a")) == (
+        "\x1b]8;;https://example.com/a\x1b\\Title\x1b]8;;\x1b\\"
+    )
+    assert style.finish(style.link("Title", "javascript:alert(1)")) == "Title"
+    assert Style(False).finish(Style(False).link("Title", "https://example.com/")) == "Title"
+    # a page writing the marker characters into its title gets no link: it cannot know the token
+    forged = "\ufdd4" + "0" * 16 + "https://evil.example\ufdd5" + "0" * 16 + "click\ufdd6"
+    assert "\x1b]8" not in style.finish(style.bold(forged))
