@@ -247,7 +247,7 @@ def cluster_items(
             only = items[members[0]]
             clusters.append(DuplicateCluster(only.id, only.id, []))
             continue
-        for center, copies in _stars(members, items, fingerprints, threshold):
+        for center, copies in _stars(members, items, threshold):
             refs = [
                 DuplicateRef(
                     items[m].id,
@@ -345,7 +345,6 @@ def _band_pairs(sigs: np.ndarray) -> np.ndarray:
 def _stars(
     members: list[int],
     items: Sequence[DedupItem],
-    fingerprints: Sequence[Fingerprint],
     threshold: float,
 ) -> list[tuple[int, list[int]]]:
     """Split a connected group into clusters whose every copy is similar to its canonical copy.

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from searchkit.query.match import PostingLists
 
 EXPANSION_FIELDS = ("title", "body")
-# Words in more than this share of the articles carry no topic (CACM: "paper", "present").
+# Words in more than this share of the articles carry no topic (in abstracts: "paper", "present").
 MAX_DOC_SHARE = 0.1
 
 

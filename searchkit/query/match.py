@@ -37,7 +37,7 @@ CORRECT_ALWAYS = False
 # When neither the typed query nor its correction has an article with every word, the correction
 # is kept if it finds more with any word — for queries this short only. A long query rarely has a
 # full match, so a word it misses is no sign of a typo: CACM's query 22 lost 0.50 nDCG@10 to
-# cones->codes, and 15 Cranfield queries were rewritten that way (bench/rewrites.py).
+# cones->codes, and 13 Cranfield and 3 CACM queries were rewritten that way (bench/rewrites.py).
 SHORT_QUERY_WORDS = 3
 
 
