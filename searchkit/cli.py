@@ -477,6 +477,47 @@ def dups_cmd(
         typer.echo(clusters_text(clusters, style), color=style.enabled)
 
 
+@app.command("roots")
+def roots_cmd(as_json: JsonOpt = False, index: IndexOpt = None) -> None:
+    """The folders the index covers, with how many files and articles each holds."""
+    store = _store(index)
+    if not store.exists():
+        fail(f"no index at {store.path}; build one with `searchkit index PATH`")
+    with Index(store) as ix, _store_errors():
+        roots = ix.roots()
+    if as_json:
+        emit_json({"roots": roots})
+        return
+    for root in roots:
+        gone = "" if root["exists"] else "  (not found now: its articles stay until forgotten)"
+        typer.echo(
+            safe_text(f"{root['path']}  {root['files']} files, {root['articles']} articles{gone}")
+        )
+
+
+@app.command("forget")
+def forget_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Indexed folders to drop, with their articles.")],
+    index: IndexOpt = None,
+) -> None:
+    """Drop folders from the index (their files stay on disk)."""
+    from searchkit.index.roots import NotARoot
+
+    store = _store(index)
+    if not store.exists():
+        fail(f"no index at {store.path}; build one with `searchkit index PATH`")
+    try:
+        with Index(store) as ix, _store_errors():
+            report = ix.forget(paths)
+    except NotARoot as exc:
+        fail(str(exc))
+    removed = report.articles_removed
+    note(
+        f"forgot {', '.join(str(p) for p in paths)}: {removed} "
+        f"{'article' if removed == 1 else 'articles'} removed, {report.articles} left"
+    )
+
+
 @app.command("stats")
 def stats_cmd(as_json: JsonOpt = False, index: IndexOpt = None) -> None:
     """Counts of articles, duplicates, sources and skipped files."""

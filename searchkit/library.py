@@ -169,6 +169,34 @@ class Index:
             workers=workers, default_roots=default_roots,
         )
 
+    def roots(self) -> list[dict[str, Any]]:
+        """The folders (and files) the index covers: path, label, and how many files and articles
+        it holds from each."""
+        from searchkit.index.manifest import load_stored
+        from searchkit.index.roots import remembered_roots
+
+        files = load_stored(self.store).files if self.store.exists() else {}
+        out = []
+        for root in remembered_roots(self.store.meta() if self.store.exists() else {}):
+            held = [r for r in files.values() if root.owns(r.relpath)]
+            out.append({
+                "path": root.path,
+                "label": root.label,
+                "files": len(held),
+                "articles": sum(len(r.article_ids) for r in held),
+                "exists": os.path.exists(root.path),
+            })
+        return out
+
+    def forget(self, paths: Iterable[PathLike], *, wait: bool = True) -> BuildReport:
+        """Drop these folders (each one of ``roots()``) and their articles from the index.
+
+        Raises ``NotARoot`` (a ValueError) for a path the index does not cover as a folder of its
+        own, or when nothing would be left."""
+        from searchkit.index.build import update_index as run
+
+        return run((), self.store, wait=wait, forget=[os.path.abspath(p) for p in paths])
+
     def close(self) -> None:
         if self._opened is not None:
             self._opened.close()

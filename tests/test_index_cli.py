@@ -133,3 +133,44 @@ def test_a_terminal_gets_a_progress_bar_on_stderr(tmp_path, seeds_dir):
     # the summary goes to stdout, without terminal codes
     assert stdout.decode().startswith("Indexed 120 articles (3 distinct, 3 duplicate clusters)")
     assert b"\x1b[" not in stdout
+
+
+def _two_folders(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "1.txt").write_text("Alpha story\n\n" + "An alpha story about moon landers. " * 5)
+    (b / "2.txt").write_text("Beta story\n\n" + "A beta story about the moon and tides. " * 5)
+    return a, b
+
+
+def test_roots_lists_each_folder_and_forget_drops_one_with_its_articles(runner, tmp_path):
+    a, b = _two_folders(tmp_path)
+    index = ["--index", str(tmp_path / "ix")]
+    assert runner.invoke(app, ["index", str(a), str(b), *index]).exit_code == 0
+    listed = json.loads(runner.invoke(app, ["roots", "--json", *index]).stdout)["roots"]
+    assert [(r["path"], r["files"], r["articles"]) for r in listed] == [
+        (str(a), 1, 1),
+        (str(b), 1, 1),
+    ]
+    forgot = runner.invoke(app, ["forget", str(b), *index])
+    assert forgot.exit_code == 0
+    assert forgot.stderr.strip() == f"searchkit: forgot {b}: 1 article removed, 1 left"
+    found = json.loads(runner.invoke(app, ["search", "moon", "--json", *index]).stdout)
+    assert [h["title"] for h in found["hits"]] == ["Alpha story"]
+    # a later run without paths re-scans what is left, not the forgotten folder
+    assert runner.invoke(app, ["index", *index]).exit_code == 0
+    assert runner.invoke(app, ["roots", *index]).stdout == f"{a}  1 files, 1 articles\n"
+    assert (b / "2.txt").exists()  # the files stay on disk
+
+
+def test_forget_refuses_a_path_that_is_no_folder_of_the_index(runner, tmp_path):
+    a, b = _two_folders(tmp_path)
+    index = ["--index", str(tmp_path / "ix")]
+    assert runner.invoke(app, ["index", str(a), *index]).exit_code == 0
+    stranger = runner.invoke(app, ["forget", str(b), *index])
+    assert stranger.exit_code == 1
+    assert stranger.stderr == f"searchkit: error: {b} is not a folder of this index (its folders: {a})\n"
+    last = runner.invoke(app, ["forget", str(a), *index])
+    assert last.exit_code == 1 and "no folder" in last.stderr
+    assert runner.invoke(app, ["stats", "--json", *index]).exit_code == 0  # nothing was lost

@@ -59,7 +59,7 @@ from searchkit.index.manifest import (
     load_stored,
     state_key,
 )
-from searchkit.index.roots import RootPlan, filters_from, plan_roots
+from searchkit.index.roots import NotARoot, RootPlan, filters_from, forget_roots, plan_roots
 from searchkit.ingest.discover import UNREADABLE_FOLDER, FileFilters, discover
 from searchkit.ingest.parallel import FileResult, default_workers, read_files
 from searchkit.models import Article, DuplicateCluster, FileRecord, SkippedFile, SourceFile
@@ -169,11 +169,13 @@ def update_index(
     progress: Progress | None = None,
     workers: int | None = None,
     default_roots: Iterable[str | os.PathLike[str]] = (),
+    forget: Iterable[str | os.PathLike[str]] = (),
 ) -> BuildReport:
     """Bring the index up to date with ``paths`` (plus the roots it remembers); see module doc.
 
     ``paths`` empty: re-scan the remembered roots (``default_roots`` for an index that has none).
     ``filters`` None: keep the include/exclude/size-cap options the index remembers.
+    ``forget``: roots to drop, with their articles (nothing is scanned; ``paths`` must be empty).
     """
     started = time.perf_counter()
     store = store or IndexStore()
@@ -181,7 +183,7 @@ def update_index(
     given = [os.path.abspath(os.fspath(p)) for p in paths]
     try:
         report, plan = _update(store, given, rebuild, filters, threshold, wait, progress, workers,
-                               default_roots)
+                               default_roots, [os.fspath(p) for p in forget])
     except OSError as exc:  # the disk filled before a generation was begun (the spill file)
         if exc.errno != errno.ENOSPC:
             raise
@@ -201,6 +203,7 @@ def _update(
     progress: Progress,
     workers: int | None,
     default_roots: Iterable[str | os.PathLike[str]],
+    forget: list[str],
 ) -> tuple[BuildReport, RootPlan]:
     with store.writing(wait=wait, on_wait=progress.on_wait):
         if rebuild:  # starts over whatever the damage: the live generation is not read
@@ -210,9 +213,17 @@ def _update(
             old_meta = _safe_meta(store)
         if filters is None:
             filters = filters_from(old_meta.get("options") or {})
-        plan = plan_roots(
-            given, old_meta, rebuild=rebuild, default=[os.fspath(p) for p in default_roots]
-        )
+        if forget:
+            plan = forget_roots(old_meta, forget)
+            if not plan.roots:
+                raise NotARoot(
+                    "that would leave the index with no folder; delete the index folder "
+                    "to drop everything"
+                )
+        else:
+            plan = plan_roots(
+                given, old_meta, rebuild=rebuild, default=[os.fspath(p) for p in default_roots]
+            )
         stored = Stored() if (rebuild or live is None) else load_stored(store)
         report, gen = _run(store, live, stored, plan, filters, threshold, progress, workers)
         meta_changed = _meta_changed(old_meta, plan, filters, report)

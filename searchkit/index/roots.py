@@ -26,9 +26,27 @@ class RootPlan:
         return [r.path for r in self.scan]
 
 
-def plan_roots(
-    given: list[str], old_meta: dict[str, Any], *, rebuild: bool, default: list[str]
-) -> RootPlan:
+class NotARoot(ValueError):
+    """``forget`` was given a path that is not one of the index's folders."""
+
+
+def forget_roots(old_meta: dict[str, Any], paths: list[str]) -> RootPlan:
+    """The index's roots less ``paths`` (each must be one of them): nothing is scanned, and the
+    files under a forgotten root leave the index (``dropped_labels``)."""
+    remembered = remembered_roots(old_meta)
+    dropped: list[str] = []
+    for path in paths:
+        root = next((r for r in remembered if r.path == os.path.abspath(path)), None)
+        if root is None:
+            known = ", ".join(r.path for r in remembered) or "none"
+            raise NotARoot(f"{path} is not a folder of this index (its folders: {known})")
+        remembered.remove(root)
+        dropped.append(root.label)
+    return RootPlan(remembered, [], dropped)
+
+
+def remembered_roots(old_meta: dict[str, Any]) -> list[Root]:
+    """The roots an index's meta names (labelled as they were, or as they would be)."""
     remembered = [Root(r["path"], r["label"]) for r in old_meta.get("root_labels") or []]
     if not remembered:  # an index from before roots had labels
         taken: list[str] = []
@@ -36,6 +54,13 @@ def plan_roots(
             root = make_root(path, taken)
             taken.append(root.label)
             remembered.append(root)
+    return remembered
+
+
+def plan_roots(
+    given: list[str], old_meta: dict[str, Any], *, rebuild: bool, default: list[str]
+) -> RootPlan:
+    remembered = remembered_roots(old_meta)
     if rebuild:
         paths = given or [r.path for r in remembered] or [os.path.abspath(p) for p in default]
         roots: list[Root] = []
