@@ -20,13 +20,19 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from searchkit.index.generations import IndexStore, StoreError
+from searchkit.index.generations import (
+    DEFAULT_INDEX,
+    DEMO_CORPUS,
+    IndexStore,
+    StoreError,
+    user_index_path,
+)
 from searchkit.library import Index, demo_index_reason
 from searchkit.terminal import safe_text
 from searchkit.web.server import DEFAULT_HOST, DEFAULT_PORT
 from searchkit.web.shared import SEARCH_TIME_LIMIT
 
-DEFAULT_CORPUS = "seeds"
+DEFAULT_CORPUS = DEMO_CORPUS
 
 app = typer.Typer(
     name="searchkit",
@@ -123,15 +129,15 @@ def _store_errors() -> Iterator[None]:
         fail(str(exc))
 
 
-def ensure_default_index(store: IndexStore, explicit: bool) -> None:
+def ensure_default_index(store: IndexStore) -> None:
     """Build the default index from seeds/ when it is missing or older than seeds/.
 
     Only an index that was built from seeds/ (or none at all) is rebuilt: an index of the user's
     own folders is never replaced behind their back.
     """
     seeds = Path(DEFAULT_CORPUS)
-    if explicit or not seeds.is_dir():
-        return
+    if not seeds.is_dir() or store.path != Path(DEFAULT_INDEX):
+        return  # only the demo index beside seeds/ is built unasked (named or not)
     reason = demo_index_reason(store, seeds)
     if reason is None:
         return
@@ -147,6 +153,22 @@ def ensure_default_index(store: IndexStore, explicit: bool) -> None:
         f"indexed {report.articles} articles ({report.distinct} distinct) "
         f"from {report.files} files in {report.seconds:.1f} s"
     )
+
+
+def _indexing_store(index: Path | None, paths: list[Path]) -> IndexStore:
+    """Where `searchkit index PATHS` writes: the index named, or else — when the default is the
+    demo index beside seeds/ and PATHS are the user's own folders — the user's index, so their
+    folders do not mix with the demo (``--index index`` adds them to it on purpose)."""
+    if index is not None:
+        return IndexStore(index)
+    store = IndexStore()
+    demo = Path(DEFAULT_CORPUS).resolve()
+    own = [p for p in paths if p.resolve() != demo]
+    if own and store.path == Path(DEFAULT_INDEX):
+        store = IndexStore(user_index_path())
+        if not store.exists():
+            note(f"indexing into your own index at {store.path} (the demo stays in index/)")
+    return store
 
 
 def _parse_day(value: str | None, option: str, end: bool) -> Any:
@@ -209,7 +231,7 @@ def index_cmd(
     from searchkit.ingest.discover import FileFilters
     from searchkit.progress import ProgressBar, summary_text
 
-    store = _store(index)
+    store = _indexing_store(index, paths or [])
     filters = None
     if include is not None or exclude is not None or max_size is not None:
         remembered = _remembered_options(store)
@@ -342,7 +364,7 @@ def search_cmd(
     until_day = _parse_day(until, "--until", end=True)
     store = _store(index)
     try:
-        ensure_default_index(store, explicit=index is not None)
+        ensure_default_index(store)
     except StoreError as exc:
         fail(str(exc))
     ix = _open_index(store)
@@ -556,7 +578,7 @@ def serve_cmd(
 
     store = _store(index)
     try:
-        ensure_default_index(store, explicit=index is not None)
+        ensure_default_index(store)
         if not store.exists():
             store.meta()  # raises the "no index at …; build one with …" error
     except StoreError as exc:
@@ -620,7 +642,7 @@ def eval_cmd(
             queries = evaluate.load_judged(judged)
             store = _store(index)
             try:
-                ensure_default_index(store, explicit=index is not None)
+                ensure_default_index(store)
             except StoreError as exc:
                 fail(str(exc))
             with _open_index(store) as ix, _store_errors(), store.reporting_damage():

@@ -66,3 +66,13 @@ def in_tmp_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("SEARCHKIT_INDEX", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _private_user_index(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> Path:
+    """Every test has its own per-user data folder: none reads or writes the real user index
+    (``user_index_path``), and a subprocess a test starts inherits the same."""
+    data = tmp_path_factory.mktemp("xdg-data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.delenv("SEARCHKIT_INDEX", raising=False)
+    return data / "searchkit" / "index"

@@ -174,3 +174,40 @@ def test_forget_refuses_a_path_that_is_no_folder_of_the_index(runner, tmp_path):
     last = runner.invoke(app, ["forget", str(a), *index])
     assert last.exit_code == 1 and "no folder" in last.stderr
     assert runner.invoke(app, ["stats", "--json", *index]).exit_code == 0  # nothing was lost
+
+
+def test_ones_own_index_is_found_from_any_folder(runner, tmp_path, monkeypatch, _private_user_index):
+    a, _ = _two_folders(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    missing = runner.invoke(app, ["search", "moon"])
+    assert missing.exit_code == 1
+    assert missing.stderr == (
+        f"searchkit: error: no index at {_private_user_index}; "
+        "build one with `searchkit index PATH` (e.g. seeds/)\n"
+    )
+    assert runner.invoke(app, ["index", str(a)]).exit_code == 0
+    assert (_private_user_index / "CURRENT").exists()
+    monkeypatch.chdir(tmp_path)
+    found = json.loads(runner.invoke(app, ["search", "moon", "--json"]).stdout)
+    assert [h["title"] for h in found["hits"]] == ["Alpha story"]
+
+
+def test_ones_own_folders_do_not_mix_with_the_demo(runner, tmp_path, monkeypatch, _private_user_index):
+    import shutil
+
+    from tests.conftest import SEEDS
+
+    demo = tmp_path / "demo"
+    shutil.copytree(SEEDS, demo / "seeds")
+    a, _ = _two_folders(tmp_path)
+    monkeypatch.chdir(demo)
+    added = runner.invoke(app, ["index", str(a)])
+    assert added.exit_code == 0, added.output
+    assert added.stderr.startswith(f"searchkit: indexing into your own index at {_private_user_index}")
+    assert not (demo / "index").exists()  # the demo index was not touched
+    titles = [h["title"] for h in json.loads(runner.invoke(app, ["search", "moon", "--json"]).stdout)["hits"]]
+    assert titles == ["Alpha story"]  # the user's index, not the seeds
+    demo_hits = runner.invoke(app, ["search", "sesame", "--json", "--index", "index"])
+    assert demo_hits.exit_code == 0 and json.loads(demo_hits.stdout)["total"] > 0

@@ -38,6 +38,7 @@ import pickle
 import re
 import shutil
 import struct
+import sys
 import time
 import zlib
 from collections.abc import Iterator
@@ -102,8 +103,41 @@ _DAMAGE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+DEMO_CORPUS = "seeds"  # the bundled demo pages, indexed into DEFAULT_INDEX beside them
+
+
+def user_index_path() -> Path:
+    """The per-user index: the platform's data folder (``$XDG_DATA_HOME`` or ~/.local/share on
+    Linux, ~/Library/Application Support on macOS, %LOCALAPPDATA% on Windows) + searchkit/index.
+    """
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "searchkit" / "index"
+
+
 def default_index_path() -> Path:
-    return Path(os.environ.get("SEARCHKIT_INDEX") or DEFAULT_INDEX)
+    """The index a command uses when none is named (``--index`` / ``SEARCHKIT_INDEX``).
+
+    The user's own index (``user_index_path``) once it exists, from any folder; before that, in a
+    folder holding the demo (``seeds/``, or an ``index/`` already built), that ``index/``; else
+    the user's index, to be built.
+
+    Why not ``index/`` in the current folder always, as before: run anywhere else, `search` said
+    "no index at index", and a user's folders went into the demo index beside the seeds.
+    """
+    named = os.environ.get("SEARCHKIT_INDEX")
+    if named:
+        return Path(named)
+    user = user_index_path()
+    if (user / "CURRENT").exists():
+        return user
+    if Path(DEMO_CORPUS).is_dir() or (Path(DEFAULT_INDEX) / "CURRENT").exists():
+        return Path(DEFAULT_INDEX)
+    return user
 
 
 class IndexStore:
