@@ -499,6 +499,47 @@ def dups_cmd(
         typer.echo(clusters_text(clusters, style), color=style.enabled)
 
 
+class ExportFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+@app.command("export")
+def export_cmd(
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[QUERY]...", help="Export this query's results [default: all]."),
+    ] = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="Output format.")] = (
+        ExportFormat.jsonl
+    ),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file [default: stdout].")
+    ] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Every article, or a query's results in rank order, with every field: CSV or JSON Lines."""
+    from searchkit.query.searcher import QueryError
+
+    query = " ".join(words) if words else None
+    with _open_index(_store(index)) as ix, _store_errors():
+        try:
+            if output is None:
+                count = ix.export(sys.stdout, fmt.value, query)
+            else:
+                with open(output, "w", encoding="utf-8", newline="") as out:
+                    count = ix.export(out, fmt.value, query)
+        except QueryError as exc:
+            fail(str(exc), code=2)
+        except BrokenPipeError:  # `searchkit export | head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
+        except OSError as exc:
+            fail(f"cannot write {output or 'the output'}: {exc.strerror or exc}")
+    if output is not None:
+        note(f"exported {count} {'article' if count == 1 else 'articles'} to {output}")
+
+
 @app.command("roots")
 def roots_cmd(as_json: JsonOpt = False, index: IndexOpt = None) -> None:
     """The folders the index covers, with how many files and articles each holds."""

@@ -169,6 +169,39 @@ class Index:
             workers=workers, default_roots=default_roots,
         )
 
+    def export(
+        self,
+        out: Any,
+        fmt: str = "jsonl",
+        query: str | None = None,
+        *,
+        filters: Any = None,
+        sort: str = "relevance",
+    ) -> int:
+        """Write every article (``query`` None) or a query's results, in rank order, to the text
+        stream ``out`` as CSV or JSON Lines with every field (``searchkit.export``); returns how
+        many were written. ``filters`` (a ``ResultFilters``) and ``sort`` as ``search`` takes them."""
+        from searchkit import export
+
+        searcher = self.searcher
+        with self.store.reporting_damage():
+            if query is None:
+                return export.write(searcher.every_article(), fmt, out)
+            return export.write(
+                (searcher.article(h.id) for h in self._every_hit(query, filters, sort)), fmt, out
+            )
+
+    def _every_hit(self, query: str, filters: Any, sort: str) -> Iterable[Hit]:
+        page = 1
+        while True:
+            found = self.searcher.search(
+                query, filters=filters, page=page, limit=500, sort=sort, facets=False
+            )
+            yield from found.hits
+            if not found.hits or found.hits[-1].rank >= found.total:
+                return
+            page += 1
+
     def roots(self) -> list[dict[str, Any]]:
         """The folders (and files) the index covers: path, label, and how many files and articles
         it holds from each."""

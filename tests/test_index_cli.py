@@ -170,13 +170,18 @@ def test_forget_refuses_a_path_that_is_no_folder_of_the_index(runner, tmp_path):
     assert runner.invoke(app, ["index", str(a), *index]).exit_code == 0
     stranger = runner.invoke(app, ["forget", str(b), *index])
     assert stranger.exit_code == 1
-    assert stranger.stderr == f"searchkit: error: {b} is not a folder of this index (its folders: {a})\n"
+    assert (
+        stranger.stderr
+        == f"searchkit: error: {b} is not a folder of this index (its folders: {a})\n"
+    )
     last = runner.invoke(app, ["forget", str(a), *index])
     assert last.exit_code == 1 and "no folder" in last.stderr
     assert runner.invoke(app, ["stats", "--json", *index]).exit_code == 0  # nothing was lost
 
 
-def test_ones_own_index_is_found_from_any_folder(runner, tmp_path, monkeypatch, _private_user_index):
+def test_ones_own_index_is_found_from_any_folder(
+    runner, tmp_path, monkeypatch, _private_user_index
+):
     a, _ = _two_folders(tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -194,7 +199,9 @@ def test_ones_own_index_is_found_from_any_folder(runner, tmp_path, monkeypatch, 
     assert [h["title"] for h in found["hits"]] == ["Alpha story"]
 
 
-def test_ones_own_folders_do_not_mix_with_the_demo(runner, tmp_path, monkeypatch, _private_user_index):
+def test_ones_own_folders_do_not_mix_with_the_demo(
+    runner, tmp_path, monkeypatch, _private_user_index
+):
     import shutil
 
     from tests.conftest import SEEDS
@@ -205,9 +212,62 @@ def test_ones_own_folders_do_not_mix_with_the_demo(runner, tmp_path, monkeypatch
     monkeypatch.chdir(demo)
     added = runner.invoke(app, ["index", str(a)])
     assert added.exit_code == 0, added.output
-    assert added.stderr.startswith(f"searchkit: indexing into your own index at {_private_user_index}")
+    assert added.stderr.startswith(
+        f"searchkit: indexing into your own index at {_private_user_index}"
+    )
     assert not (demo / "index").exists()  # the demo index was not touched
-    titles = [h["title"] for h in json.loads(runner.invoke(app, ["search", "moon", "--json"]).stdout)["hits"]]
+    titles = [
+        h["title"]
+        for h in json.loads(runner.invoke(app, ["search", "moon", "--json"]).stdout)["hits"]
+    ]
     assert titles == ["Alpha story"]  # the user's index, not the seeds
     demo_hits = runner.invoke(app, ["search", "sesame", "--json", "--index", "index"])
     assert demo_hits.exit_code == 0 and json.loads(demo_hits.stdout)["total"] > 0
+
+
+def test_export_writes_a_querys_results_in_rank_order_or_every_article(runner, seed_store):
+    import csv
+    import io
+
+    index = ["--index", str(seed_store.path)]
+    ranked = json.loads(runner.invoke(app, ["search", "sesame credit", "--json", *index]).stdout)
+    exported = runner.invoke(app, ["export", "sesame", "credit", "--format", "csv", *index])
+    assert exported.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [r["id"] for r in rows] == [h["id"] for h in ranked["hits"]]
+    assert rows[0]["authors"] == "Manya Koetse" and rows[0]["text"]
+    every = runner.invoke(app, ["export", *index]).stdout.splitlines()
+    stats = json.loads(runner.invoke(app, ["stats", "--json", *index]).stdout)
+    assert len(every) == stats["articles"]  # copies included
+    assert {"id", "title", "authors", "date", "url", "text", "duplicates"} <= set(
+        json.loads(every[0])
+    )
+
+
+def test_exported_csv_cells_never_start_a_spreadsheet_formula(tmp_path):
+    import io
+
+    from searchkit import export
+    from searchkit.models import StoredArticle
+
+    hostile = StoredArticle(
+        id="abc",
+        title='=HYPERLINK("http://evil")',
+        summary=None,
+        authors=["@attacker"],
+        date=None,
+        year=None,
+        site="+site",
+        category="-x",
+        tags=[],
+        source="a.txt",
+        position=0,
+        text="ok",
+        title_derived=False,
+        canonical_id="abc",
+    )
+    out = io.StringIO()
+    assert export.write([hostile], "csv", out) == 1
+    row = out.getvalue().splitlines()[1]
+    assert row.startswith('abc,"\'=HYPERLINK(""http://evil"")",false,,\'@attacker')
+    assert ",'+site,'-x," in row

@@ -9,6 +9,7 @@ story left out), the canonical copy of every cluster of copies, and ``stats``' c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from whoosh import query
@@ -64,6 +65,12 @@ def duplicate_clusters(index: OpenIndex) -> list[StoredArticle]:
         for hit in index.whoosh.search(_CLUSTERS, limit=None)
     ]
     return sorted(found, key=lambda a: a.title.lower())
+
+
+def every_article(index: OpenIndex) -> Iterator[StoredArticle]:
+    """Every article of the index, copies included, in index order."""
+    for hit in index.whoosh.search(_ARTICLES, limit=None, scored=False, sortedby=None):
+        yield results.to_article(index, hit.fields())
 
 
 def stats(index: OpenIndex, store: IndexStore) -> dict[str, Any]:

@@ -22,6 +22,7 @@ The names callers import from here (``QueryError``, ``ArticleNotFound``, ``Resul
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -292,6 +293,10 @@ class Searcher:
     def article(self, article_id: str) -> StoredArticle:
         """The article with this id (or unique id prefix of 4+ characters)."""
         return articles.article(self._index, article_id)
+
+    def every_article(self) -> Iterator[StoredArticle]:
+        """Every article of the index, copies included (``searchkit export`` without a query)."""
+        return articles.every_article(self._index)
 
     def duplicate_clusters(self) -> list[StoredArticle]:
         """The canonical copy of every cluster that holds two or more copies, by title."""

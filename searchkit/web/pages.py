@@ -183,6 +183,36 @@ def article_page(request: Request) -> Response:
     )
 
 
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+
+
+def export_results(request: Request) -> Response:
+    """``/export?q=…&format=csv|jsonl`` (with the page's filters): the results, every field, as a
+    download; without ``q``, every article."""
+    import io
+
+    from searchkit.index.generations import StoreError
+
+    formats = request.query_params.getlist("format") or ["csv"]
+    if len(formats) != 1 or formats[0] not in EXPORT_TYPES:
+        return error_page(request, 400, "Bad request", "format must be csv or jsonl")
+    fmt = formats[0]
+    try:
+        params = parse_search_params(request.query_params.getlist, require_q=False)
+    except ParamError as exc:
+        return error_page(request, 400, "Bad request", str(exc))
+    out = io.StringIO()
+    try:
+        with _shared(request).use(costly=True) as index:
+            index.export(out, fmt, params.q or None, filters=params.filters(), sort=params.sort)
+    except QueryError as exc:
+        return error_page(request, 400, "Bad query", str(exc))
+    except StoreError as exc:
+        return error_page(request, 503, "Index unavailable", str(exc))
+    headers = {"content-disposition": f'attachment; filename="searchkit-export.{fmt}"'}
+    return Response(out.getvalue(), media_type=EXPORT_TYPES[fmt], headers=headers)
+
+
 def saved_copy(request: Request) -> Response:
     """``/articles/{id}/saved``: the file the article was read from, as a download.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -17,7 +18,10 @@ def _results(html: str) -> list[str]:
 
 def test_partial_matches_fill_the_page_after_a_divider_and_a_notice(client):
     html = client.get("/", params={"q": "social credit blacklist"}).text
-    assert '<p class="notice">2 articles contain all the words; 16 more contain some of them.</p>' in html
+    assert (
+        '<p class="notice">2 articles contain all the words; 16 more contain some of them.</p>'
+        in html
+    )
     assert html.count('class="partial-divider"') == 1
     divider = html.index('class="partial-divider"')
     before = _results(html[:divider])
@@ -312,3 +316,21 @@ def test_a_saved_copy_that_is_gone_is_a_404_page(tmp_path):
         assert gone.status_code == 404
         assert "is no longer in the indexed folders" in gone.text
         assert c.get("/articles/0123456789ab/saved").status_code == 404
+
+
+def test_results_export_as_csv_or_json_lines_with_the_page_filters(client):
+    page = client.get("/", params={"q": "sesame", "site": "Whatsonweibo"}).text
+    assert 'href="/export?q=sesame&amp;site=Whatsonweibo&amp;format=csv" download' in page
+    shown = client.get("/api/search", params={"q": "sesame", "site": "Whatsonweibo"}).json()
+    response = client.get(
+        "/export", params={"q": "sesame", "site": "Whatsonweibo", "format": "jsonl"}
+    )
+    assert response.status_code == 200
+    assert (
+        response.headers["content-disposition"] == 'attachment; filename="searchkit-export.jsonl"'
+    )
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert [r["id"] for r in lines] == [h["id"] for h in shown["hits"]]
+    csv_export = client.get("/export", params={"q": "sesame", "format": "csv"})
+    assert csv_export.headers["content-type"].startswith("text/csv")
+    assert client.get("/export", params={"q": "sesame", "format": "xml"}).status_code == 400
