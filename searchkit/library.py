@@ -132,6 +132,12 @@ class Index:
                 return real
         raise SavedCopyMissing(f"the saved copy {source} is no longer in the indexed folders")
 
+    def marked_paragraphs(self, paragraphs: list[str], query: str) -> list[Any]:
+        """The paragraphs with ``query``'s words marked, as (text, matched) spans each."""
+        searcher = self.searcher
+        with self.store.reporting_damage():
+            return searcher.marked_paragraphs(paragraphs, query)
+
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles most like ``article_id`` (its own copies left out)."""
         searcher = self.searcher

@@ -66,6 +66,14 @@ def make_hit(
     )
 
 
+def marked_paragraphs(
+    index: OpenIndex, q: query.Query, paragraphs: list[str]
+) -> list[snippets.Snippet]:
+    """Each paragraph with the query's words marked (the article view of a search's hit)."""
+    highlight = highlight_of(index, q)
+    return [snippets.mark_all(p, highlight) for p in paragraphs]
+
+
 def highlight_of(index: OpenIndex, q: query.Query) -> snippets.Highlight:
     """The query's matched body words (wildcards expanded), phrases and CJK strings, by idf."""
     reader = index.reader()

@@ -38,6 +38,7 @@ from searchkit.query.match import CORRECT_ALWAYS, FEW_RESULTS, Matches
 from searchkit.query.parse import MAX_QUERY_CHARS, QueryError, QueryParser, bound_expansions
 from searchkit.query.rank import BulkScorer, RankingParams
 from searchkit.query.snapshot import OpenIndex, generation_name
+from searchkit.query.snippets import Snippet
 from searchkit.query.stories import StoryTable
 
 __all__ = [
@@ -293,6 +294,11 @@ class Searcher:
     def article(self, article_id: str) -> StoredArticle:
         """The article with this id (or unique id prefix of 4+ characters)."""
         return articles.article(self._index, article_id)
+
+    def marked_paragraphs(self, paragraphs: list[str], text: str) -> list[Snippet]:
+        """The paragraphs with the words of the query ``text`` marked (``QueryError`` if it does
+        not parse)."""
+        return results.marked_paragraphs(self._index, self.parse(text, any_word=True), paragraphs)
 
     def every_article(self) -> Iterator[StoredArticle]:
         """Every article of the index, copies included (``searchkit export`` without a query)."""

@@ -330,6 +330,12 @@ def _merge(spans: Snippet) -> Snippet:
     return out
 
 
+def mark_all(text: str, highlight: Highlight) -> Snippet:
+    """The whole of ``text`` (one paragraph: its whitespace flattened) with every match marked:
+    the article view, where a snippet's one passage would hide the rest."""
+    return _merge(_marked(text, 0, len(text), find_matches(text, highlight)))
+
+
 def to_html(snippet: Snippet) -> str:
     return "".join(
         f"<mark>{html.escape(t)}</mark>" if matched else html.escape(t) for t, matched in snippet

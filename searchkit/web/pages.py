@@ -7,6 +7,7 @@ anything as safe. A bad parameter or query is shown on the page itself, with sta
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -164,6 +165,11 @@ def article_page(request: Request) -> Response:
         with _shared(request).use() as searcher:
             article: StoredArticle = searcher.article(article_id)
             similar = searcher.similar(article.id, limit=SIMILAR_SHOWN)
+            shown = paragraphs(article.text)
+            marked = [[(p, False)] for p in shown]
+            if params.q:
+                with contextlib.suppress(QueryError):  # a query that no longer parses: no marks
+                    marked = searcher.marked_paragraphs(shown, params.q)
     except ArticleNotFound:
         return error_page(
             request,
@@ -177,7 +183,7 @@ def article_page(request: Request) -> Response:
         {
             "params": params,
             "article": article,
-            "paragraphs": paragraphs(article.text),
+            "paragraphs": marked,
             "similar": similar,
         },
     )

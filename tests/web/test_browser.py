@@ -302,3 +302,16 @@ def test_usable_at_phone_width(browser, server):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     context.close()
+
+
+def test_question_mark_opens_and_closes_the_search_tips(page, server):
+    page, _ = page
+    page.goto(server.url + "/?q=sesame")
+    help_box = page.locator("details.help").first
+    expect(help_box).not_to_have_attribute("open", "")
+    page.evaluate("document.activeElement.blur()")  # in the search box, "?" is a character
+    page.keyboard.press("?")
+    expect(help_box).to_have_attribute("open", "")
+    expect(help_box.locator(".keys")).to_contain_text("these tips")
+    page.keyboard.press("?")
+    expect(help_box).not_to_have_attribute("open", "")

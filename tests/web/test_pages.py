@@ -141,7 +141,7 @@ def test_article_page_shows_text_metadata_and_copies(client):
     assert f'<h1 id="article-title">{OPEN_SESAME}</h1>' in html
     assert '<p class="kicker">China Digital</p>' in html
     assert '<span class="authors">Manya Koetse</span>' in html
-    assert "<p>Chinese social credit system has become a hot topic" in html
+    assert "<p>Chinese <mark>social credit</mark> system has become a hot topic" in html
     assert html.count("<p>") > 10  # paragraphs, not one blob
     assert "Other copies of this story" in html and "Saved 2 times" in html
     copy = hit["duplicates"][0]
@@ -334,3 +334,15 @@ def test_results_export_as_csv_or_json_lines_with_the_page_filters(client):
     csv_export = client.get("/export", params={"q": "sesame", "format": "csv"})
     assert csv_export.headers["content-type"].startswith("text/csv")
     assert client.get("/export", params={"q": "sesame", "format": "xml"}).status_code == 400
+
+
+def test_the_article_view_marks_the_searched_words_and_escapes_the_rest(client, hostile_id):
+    hit = client.get("/api/search", params={"q": "blacklist"}).json()["hits"][0]
+    marked = client.get(f"/articles/{hit['id']}", params={"q": "blacklist"}).text
+    body = marked[marked.index('class="article-text"') :]
+    assert body.count("<mark>") >= 2 and "<mark>blacklist</mark>" in body.lower()
+    plain = client.get(f"/articles/{hit['id']}").text
+    assert "<mark>" not in plain[plain.index('class="article-text"') :]
+    hostile = client.get(f"/articles/{hostile_id}", params={"q": "zanzibar"}).text
+    assert "<mark>" in hostile and "<script>alert" not in hostile
+    assert client.get(f"/articles/{hit['id']}", params={"q": '"unclosed'}).status_code == 200

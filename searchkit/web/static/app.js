@@ -137,6 +137,15 @@
       handled = true;
     } else if (!isTyping(event.target) && !onResult && event.key === "j") {
       handled = move(1);
+    } else if (event.key === "?" && !isTyping(event.target)) {
+      // the search tips and keys: opened (or closed again) and brought into view
+      const help = document.querySelector("details.help");
+      if (help) {
+        help.open = !help.open;
+        if (help.open) help.scrollIntoView({ block: "nearest" });
+        help.querySelector("summary").focus();
+        handled = true;
+      }
     }
     if (handled) event.preventDefault();
   });
