@@ -315,3 +315,15 @@ def test_question_mark_opens_and_closes_the_search_tips(page, server):
     expect(help_box.locator(".keys")).to_contain_text("these tips")
     page.keyboard.press("?")
     expect(help_box).not_to_have_attribute("open", "")
+
+
+def test_a_date_range_narrows_the_results_and_keeps_the_query(page, server):
+    page, _ = page
+    page.goto(server.url + "/?q=china")
+    form = page.locator(".date-range form")
+    form.locator("input[name=since]").fill("2019")
+    form.locator("input[name=until]").fill("2019-12-31")
+    form.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"/\?q=china&since=2019&until=2019-12-31$"))
+    expect(page.locator("#result-count")).to_contain_text("for")
+    expect(page.locator(".date-range input[name=since]")).to_have_value("2019")

@@ -346,3 +346,22 @@ def test_the_article_view_marks_the_searched_words_and_escapes_the_rest(client, 
     hostile = client.get(f"/articles/{hostile_id}", params={"q": "zanzibar"}).text
     assert "<mark>" in hostile and "<script>alert" not in hostile
     assert client.get(f"/articles/{hit['id']}", params={"q": '"unclosed'}).status_code == 200
+
+
+def test_a_date_range_form_and_results_per_page_keep_the_other_parameters(client):
+    page = client.get("/", params={"q": "china", "site": "Whatsonweibo", "sort": "newest"}).text
+    form = page[page.index('class="facet date-range"') :]
+    form = form[: form.index("</form>")]
+    assert '<input type="hidden" name="q" value="china">' in form
+    assert '<input type="hidden" name="site" value="Whatsonweibo">' in form
+    assert '<input type="hidden" name="sort" value="newest">' in form
+    assert 'name="since"' in form and 'name="until"' in form
+    ranged = client.get("/api/search", params={"q": "china", "since": "2019", "until": "2019-12"})
+    dates = [h["date"] for h in ranged.json()["hits"]]
+    # undated ones are known by a year inside the range (a copyright line)
+    assert any(dates) and all(d is None or d.startswith("2019") for d in dates)
+    wide = client.get("/", params={"q": "china", "sort": "newest"}).text
+    assert 'href="/?q=china&amp;sort=newest&amp;limit=20"' in wide
+    twenty = client.get("/", params={"q": "china", "limit": "20"}).text
+    assert len(_results(twenty)) == 20
+    assert 'aria-current="true" aria-label="20 results per page"' in twenty
