@@ -243,6 +243,7 @@ def create_app(
         Route("/articles/{id}", pages.article_page, name="article"),
         Route("/articles/{id}" + SAVED_COPY_SUFFIX, pages.saved_copy, name="saved_copy"),
         Route("/export", pages.export_results, name="export"),
+        Route("/status", pages.status_page, name="status"),
         Route("/api/search", api.search, name="api_search"),
         Route("/api/articles/{id}", api.article, name="api_article"),
         Route("/api/articles/{id}/similar", api.similar, name="api_similar"),

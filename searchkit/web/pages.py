@@ -189,6 +189,20 @@ def article_page(request: Request) -> Response:
     )
 
 
+def status_page(request: Request) -> Response:
+    """``/status``: the folders the index covers, its counts, when it last changed, and the files
+    it skipped with the reason for each."""
+    from searchkit.index.generations import StoreError
+
+    try:
+        with _shared(request).use() as index:
+            stats = index.stats()
+            roots = index.roots()
+    except StoreError as exc:
+        return error_page(request, 503, "Index unavailable", str(exc))
+    return _render(request, "status.html", {"stats": stats, "roots": roots, "params": SearchParams()})
+
+
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 
 

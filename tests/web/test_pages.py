@@ -365,3 +365,26 @@ def test_a_date_range_form_and_results_per_page_keep_the_other_parameters(client
     twenty = client.get("/", params={"q": "china", "limit": "20"}).text
     assert len(_results(twenty)) == 20
     assert 'aria-current="true" aria-label="20 results per page"' in twenty
+
+
+def test_the_status_page_lists_folders_counts_and_skipped_files(tmp_path):
+    from starlette.testclient import TestClient
+
+    from searchkit import library
+    from searchkit.index.generations import IndexStore
+    from searchkit.web.app import create_app
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "story.txt").write_text("A story\n\n" + "A story about tides and the moon. " * 5)
+    (pages / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not text")
+    library.update_index([pages], tmp_path / "ix")
+    with TestClient(create_app(IndexStore(tmp_path / "ix")), base_url="http://localhost") as c:
+        page = c.get("/status")
+        home = c.get("/").text
+    assert page.status_code == 200
+    html = page.text
+    assert f'<td class="source">{pages}</td><td>1</td><td>1</td><td>present</td>' in html
+    assert "1 article, 1 distinct story, 0 saved copies, from 1 file" in html
+    assert '<span class="source">pages/photo.jpg</span>: unsupported file type (.jpg)' in html
+    assert '<a href="/status">Index status</a>' in home
