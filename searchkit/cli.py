@@ -201,6 +201,10 @@ def index_cmd(
         bool,
         typer.Option("--rebuild", help="Start over: index only PATHS (or the remembered roots)."),
     ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option("--watch", help="Then keep indexing as files appear, change or go."),
+    ] = False,
     include: Annotated[
         list[str] | None,
         typer.Option("--include", help="Only files matching this glob (repeatable)."),
@@ -270,6 +274,26 @@ def index_cmd(
     if strict and report.skipped:
         note(f"{len(report.skipped)} files skipped (--strict)")
         raise typer.Exit(3)
+    if watch:
+        _watch(store, quiet=quiet or as_json)
+
+
+def _watch(store: IndexStore, *, quiet: bool) -> None:
+    """Re-index the index's folders as files appear, change or go, until Ctrl+C."""
+    from searchkit.index.watch import watch_index
+    from searchkit.progress import summary_text
+
+    def ran(outcome: Any) -> None:
+        if isinstance(outcome, StoreError):
+            note(f"not indexed: {outcome}")
+        elif outcome.changed and not quiet:
+            typer.echo(summary_text(outcome, str(store.path)))
+
+    note("watching the index's folders for changes (Ctrl+C to stop)")
+    try:
+        watch_index(store, ran)
+    except StoreError as exc:
+        fail(str(exc))
 
 
 def _remembered_options(store: IndexStore) -> dict[str, Any]:

@@ -271,3 +271,54 @@ def test_exported_csv_cells_never_start_a_spreadsheet_formula(tmp_path):
     row = out.getvalue().splitlines()[1]
     assert row.startswith('abc,"\'=HYPERLINK(""http://evil"")",false,,\'@attacker')
     assert ",'+site,'-x," in row
+
+
+def test_index_watch_indexes_files_as_they_appear_and_go(tmp_path):
+    """A real process, as a user runs it: new files are found, removed ones leave the index,
+    and Ctrl+C ends it with no traceback. The index lives inside the watched folder too, which
+    must not make it re-index on its own writes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from searchkit import library
+    from tests.conftest import ROOT
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_text("First story\n\n" + "A first story about the tides. " * 5)
+    index = pages / ".searchkit-index"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "searchkit", "index", str(pages), "--index", str(index), "--watch"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def titles() -> list[str]:
+        try:
+            with library.open(index) as ix:
+                return sorted(h.title for h in ix.search("story", limit=50).hits)
+        except Exception:
+            return []
+
+    def wait_for(wanted: list[str]) -> bool:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if titles() == wanted:
+                return True
+            time.sleep(0.2)
+        return False
+
+    try:
+        assert wait_for(["First story"])
+        time.sleep(1.0)  # the watcher is up once the first run is done
+        (pages / "b.txt").write_text("Second story\n\n" + "A second story about zebras. " * 5)
+        assert wait_for(["First story", "Second story"])
+        (pages / "a.txt").unlink()
+        assert wait_for(["Second story"])
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode in (0, 130), err
+    assert "Traceback" not in err
+    assert out.count("Indexed") <= 4  # one run per change, no loop on the index's own writes
