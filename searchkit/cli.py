@@ -637,8 +637,14 @@ def serve_cmd(
         ),
     ] = SEARCH_TIME_LIMIT,
     index: IndexOpt = None,
+    watch: Annotated[
+        bool,
+        typer.Option("--watch", help="Also index files as they appear, change or go."),
+    ] = False,
 ) -> None:
     """Serve the search page and the JSON API on this machine (http://127.0.0.1:8732/)."""
+    import threading
+
     from searchkit.web.server import ServeError, is_loopback, serve
 
     store = _store(index)
@@ -653,6 +659,21 @@ def serve_cmd(
             f"warning: listening on {host}, beyond this machine's loopback: anyone who can "
             f"reach port {port} can read everything in the index"
         )
+    stop = threading.Event()
+    watcher = None
+    if watch:  # one watcher in this process, however many server processes: one writer
+        from searchkit.index.watch import watch_index
+
+        def ran(outcome: Any) -> None:
+            if isinstance(outcome, StoreError):
+                note(f"not indexed: {outcome}")
+            elif outcome.changed:
+                note(f"re-indexed: {outcome.articles} articles ({outcome.distinct} distinct)")
+
+        watcher = threading.Thread(
+            target=watch_index, args=(store, ran), kwargs={"stop": stop}, daemon=True
+        )
+        watcher.start()
     try:
         serve(
             store,
@@ -665,6 +686,10 @@ def serve_cmd(
         )
     except ServeError as exc:
         fail(str(exc))
+    finally:
+        stop.set()
+        if watcher is not None:
+            watcher.join(timeout=5)
 
 
 @app.command("eval")

@@ -258,3 +258,27 @@ def test_serve_gives_each_search_the_time_limit_asked_for(runner, fake_serve, mo
     assert app_from_env().state.searcher.time_limit == 0.5
     bad = runner.invoke(cli_app, ["serve", "--time-limit", "0"])
     assert bad.exit_code == 2 and "--time-limit" in bad.output
+
+
+def test_serve_watch_indexes_new_files_while_serving(tmp_path):
+    import time
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "first.txt").write_text((SEEDS / "000_8c6565e280eec17d.txt").read_text())
+    index = tmp_path / "index"
+    build_index([corpus], IndexStore(index))
+    with running_server(index, tmp_path / "server.log", "--watch") as server:
+        assert _get_json(server.url + f"/api/search?q={UNIQUE_WORD}")["total"] == 0
+        time.sleep(1.0)  # the watcher starts beside the server
+        (corpus / "later.txt").write_text(NEW_PAGE)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if _get_json(server.url + f"/api/search?q={UNIQUE_WORD}")["total"]:
+                break
+            time.sleep(0.3)
+        hits = _get_json(server.url + f"/api/search?q={UNIQUE_WORD}")["hits"]
+        assert [h["source"] for h in hits] == ["corpus/later.txt"]
+    assert server.process.returncode == 0
+    log = server.output()
+    assert "searchkit: re-indexed: " in log and "Traceback" not in log
