@@ -388,3 +388,4 @@ def test_the_status_page_lists_folders_counts_and_skipped_files(tmp_path):
     assert "1 article, 1 distinct story, 0 saved copies, from 1 file" in html
     assert '<span class="source">pages/photo.jpg</span>: unsupported file type (.jpg)' in html
     assert '<a href="/status">Index status</a>' in home
+    assert '<a href="/status">last changed <time datetime="' in home  # when the index last changed
