@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from searchkit import render
 from searchkit.models import StoredArticle
 
 FORMATS = ("csv", "jsonl")
@@ -40,25 +41,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def record(article: StoredArticle) -> dict[str, Any]:
-    """One article as the export's record (JSON types: lists stay lists, dates ISO strings)."""
-    return {
-        "id": article.id,
-        "title": article.title,
-        "title_derived": article.title_derived,
-        "summary": article.summary,
-        "authors": article.authors,
-        "date": article.date.isoformat() if article.date else None,
-        "year": article.year,
-        "site": article.site,
-        "category": article.category,
-        "tags": article.tags,
-        "url": article.url,
-        "source": article.source,
-        "position": article.position,
-        "canonical_id": article.canonical_id,
-        "duplicates": [d.source for d in article.duplicates],
-        "text": article.text,
-    }
+    """One article as the export's record: the fields `searchkit show --json` prints."""
+    return render.article_json(article)
 
 
 def write(articles: Iterable[StoredArticle], fmt: str, out: TextIO) -> int:
@@ -85,7 +69,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        value = "; ".join(str(v) for v in value)
+    if isinstance(value, list):  # names, tags; copies by where they were saved
+        value = "; ".join(v["source"] if isinstance(v, dict) else str(v) for v in value)
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text

@@ -276,8 +276,9 @@ def hit_lines(
     hit: Hit, style: Style, *, scores: bool = False, width: int | None = None
 ) -> list[str]:
     # the title links to the original; wrapped first, so the URL does not count towards the width
-    title = _wrapped(f"{hit.rank:>2}. ", style.bold(hit.title), width)
-    lines = [line[:4] + style.link(line[4:], hit.url) for line in title]
+    prefix = f"{hit.rank:>2}. "
+    title = _wrapped(prefix, style.bold(hit.title), width)
+    lines = [line[: len(prefix)] + style.link(line[len(prefix) :], hit.url) for line in title]
     meta = byline(hit.authors, hit.date, hit.site, hit.source)
     if scores:
         meta += f" · score {hit.score:.2f}"

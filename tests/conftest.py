@@ -76,3 +76,19 @@ def _private_user_index(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -
     monkeypatch.setenv("XDG_DATA_HOME", str(data))
     monkeypatch.delenv("SEARCHKIT_INDEX", raising=False)
     return data / "searchkit" / "index"
+
+
+@pytest.fixture(scope="session")
+def cacm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/data/cacm as ``searchkit eval`` reads it: ``cacm.all`` is kept gzipped (2.2 MB of
+    text, 0.7 MB packed), so it is unpacked beside the queries and judgments once per run."""
+    import gzip
+
+    source = ROOT / "tests" / "data" / "cacm"
+    target = tmp_path_factory.mktemp("cacm")
+    for path in source.iterdir():
+        if path.suffix == ".gz":
+            (target / path.stem).write_bytes(gzip.decompress(path.read_bytes()))
+        else:
+            shutil.copy(path, target / path.name)
+    return target

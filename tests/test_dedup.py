@@ -193,10 +193,10 @@ def _words(title: str, text: str) -> Counter[str]:
     return Counter(re.findall(r"\w+", f"{title}\n{text}".lower()))
 
 
-def test_cacm_documents_fold_only_when_their_words_are_the_same_but_for_one(tmp_path):
+def test_cacm_documents_fold_only_when_their_words_are_the_same_but_for_one(tmp_path, cacm_dir):
     """CACM's bare titles share most of their few words ("A Note on Multiplying Boolean
     Matrices" and "... II"): 120 of them were once folded, each hidden for good."""
-    collection, pairs = _folds(ROOT / "tests" / "data" / "cacm", tmp_path)
+    collection, pairs = _folds(cacm_dir, tmp_path)
     assert len(collection.documents) == 3204
     assert pairs, "remarks that repeat an algorithm's bare title word for word still fold"
     for shown, hidden in pairs:

@@ -133,11 +133,7 @@ def test_a_port_in_use_is_a_one_line_error(runner, seed_store):
 
 
 def test_a_new_index_from_another_process_shows_without_a_restart(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "first.txt").write_text((SEEDS / "000_8c6565e280eec17d.txt").read_text())
-    index = tmp_path / "index"
-    build_index([corpus], IndexStore(index))
+    corpus, index = _one_page_index(tmp_path)
     with TestClient(create_app(IndexStore(index)), base_url="http://localhost") as client:
         assert client.get("/api/search", params={"q": UNIQUE_WORD}).json()["total"] == 0
         before = client.get("/api/stats").json()["articles"]
@@ -150,12 +146,18 @@ def test_a_new_index_from_another_process_shows_without_a_restart(tmp_path):
         assert "A Story About the Quetzalcoatlus Added Later" in page
 
 
-def test_real_server_process_serves_and_follows_the_index(tmp_path):
+def _one_page_index(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder holding one seed page, and an index of it."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "first.txt").write_text((SEEDS / "000_8c6565e280eec17d.txt").read_text())
     index = tmp_path / "index"
     build_index([corpus], IndexStore(index))
+    return corpus, index
+
+
+def test_real_server_process_serves_and_follows_the_index(tmp_path):
+    corpus, index = _one_page_index(tmp_path)
     with running_server(index, tmp_path / "server.log") as server:
         assert _get_json(server.url + f"/api/search?q={UNIQUE_WORD}")["total"] == 0
         (corpus / "later.txt").write_text(NEW_PAGE)
@@ -263,11 +265,7 @@ def test_serve_gives_each_search_the_time_limit_asked_for(runner, fake_serve, mo
 def test_serve_watch_indexes_new_files_while_serving(tmp_path):
     import time
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "first.txt").write_text((SEEDS / "000_8c6565e280eec17d.txt").read_text())
-    index = tmp_path / "index"
-    build_index([corpus], IndexStore(index))
+    corpus, index = _one_page_index(tmp_path)
     with running_server(index, tmp_path / "server.log", "--watch") as server:
         assert _get_json(server.url + f"/api/search?q={UNIQUE_WORD}")["total"] == 0
         time.sleep(1.0)  # the watcher starts beside the server
