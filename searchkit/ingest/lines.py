@@ -47,6 +47,22 @@ CHROME = _rx(
     r"^appeared in the .{0,40}print edition\b",
     r"^(阅读简体中文版|閱讀繁體中文版|阅读简体中文版\s*閱讀繁體中文版)$",
     r"^(first published|published|posted|updated)(\s+on)?\s*:?$",
+    r"^supported by$",  # NYT's label above an ad
+    # A pointer to another story inside the text ("Lesen Sie auch: …", "VEA TAMBIÉN: …"), in the
+    # languages of trafilatura's evaluation pages and the seeds: the line is a link, not the story.
+    r"^(also read|read also|see also|read more|more on this( story| topic)?|lesen sie auch|"
+    r"auch lesen|mehr zum thema|schon gelesen|zum weiterlesen|weiterlesen|das könnte sie auch "
+    r"interessieren|à lire aussi|a lire aussi|lire aussi|à voir aussi|voir aussi|le puede "
+    r"interesar|te puede interesar|lee también|lea también|vea también|ver también|puedes ver|"
+    r"mire|leia também|leggi anche|czytaj (też|także|również)|zobacz (też|także|również))"
+    r"\s*(?:[:?!]|$).{0,160}$",
+    # Picture credits: "Photo: Jane Doe/Reuters", "Credit...Doug Mills", "AFP / JANE DOE".
+    r"^(photo|photos|picture|image|credit|credits|crédit|crédito|foto|fotos|bild|zdjęcie)"
+    r"\s*(?::|\.\.\.|…)\s*\S.{0,80}$",
+    r"^[A-Z]{2,8}\s*/\s*[\w.'’-]+(?:\s[\w.'’-]+){0,3}$",
+    # Newsletter and app promos closing a story.
+    r"^(subscribe|sign up|never miss|download (the|our)) .{0,150}"
+    r"(newsletter|edition|sign(ing)? up|inbox|app|apps)\b.{0,60}$",
 )
 
 END_HARD = _rx(

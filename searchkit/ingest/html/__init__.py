@@ -5,18 +5,20 @@ Steps:
 2. ``page_metadata``: title, authors, date, site, canonical URL, language, description, section and
    tags, from the places pages state them — Open Graph / article:* meta tags, JSON-LD, microdata,
    ``<time datetime>``, ``rel=author`` links and byline text.
-3. ``find_entries``: a page that lists several posts (an archive or tag page: repeated ``<article>``
-   or ``.hentry`` blocks of similar weight) yields one article per post, each with its own title,
-   byline and date. A page with one main article and small teasers yields the main one.
-4. The main text of a one-article page comes from trafilatura (``BODY_EXTRACTOR``), which measured
-   better than our own container scoring (``own_main_text``, kept as the fallback when trafilatura
-   finds nothing); see bench/extraction.py and docs/benchmarks.md.
+3. The page's main text comes from trafilatura (``BODY_EXTRACTOR``), which measured better than our
+   own container scoring (``own_main_text``, kept as the fallback when trafilatura finds nothing);
+   see bench/extraction.py and docs/benchmarks.md.
+4. ``find_entries`` and ``real_posts``: a page that lists several real posts (an archive or tag
+   page, a thread: ``<article>`` or ``.hentry`` blocks, each with its own heading and body, that
+   together hold the main text) yields one article per post, each with its own title, byline and
+   date. Otherwise — one story, with teasers of related ones in ``<article>`` markup around it —
+   the page is one article with the main text of step 3.
 
 Deeply nested or broken markup never raises out of here except as ``RecursionError``, which the
 pipeline turns into a counted skip.
 
-Modules: ``metadata`` (step 2), ``posts`` (step 3), ``clutter`` (chrome removal before 3 and 4),
-``main_text`` (step 4), ``text`` (shared helpers). This module ties them together; it reads
+Modules: ``metadata`` (step 2), ``posts`` (step 4), ``clutter`` (chrome removal before 3 and 4),
+``main_text`` (step 3), ``text`` (shared helpers). This module ties them together; it reads
 ``BODY_EXTRACTOR`` at call time, so setting ``searchkit.ingest.html.BODY_EXTRACTOR`` switches
 the extractor.
 """
@@ -28,7 +30,7 @@ from bs4 import BeautifulSoup
 from searchkit.ingest.html.clutter import _drop_chrome, _strip_invisible
 from searchkit.ingest.html.main_text import block_text, own_main_text, trafilatura_main_text
 from searchkit.ingest.html.metadata import PageMeta, _htmldate, page_metadata, strip_site_suffix
-from searchkit.ingest.html.posts import _entry_article, find_entries
+from searchkit.ingest.html.posts import _entry_article, find_entries, real_posts
 from searchkit.ingest.html.text import _key
 from searchkit.ingest.text_dump import derive_title
 from searchkit.models import Article, Page
@@ -59,12 +61,13 @@ def html_articles(page: Page, *, body_extractor: str | None = None) -> list[Arti
         meta.date = _htmldate(page.text)
     _strip_invisible(soup)
     _drop_chrome(soup)
-    entries = find_entries(soup)
-    if len(entries) > 1:
-        found = [_entry_article(e, meta, page.source.relpath) for e in entries]
+    body = _main_text(page.text, soup, body_extractor)
+    posts = real_posts(find_entries(soup), body)
+    if posts:
+        found = [_entry_article(post, meta, page.source.relpath) for post in posts]
         articles = [a for a in found if a is not None]
     else:
-        single = _single_article(page.text, soup, meta, page.source.relpath, body_extractor)
+        single = _single_article(body, meta, page.source.relpath)
         articles = [single] if single is not None else []
     for position, article in enumerate(articles, start=1):
         article.position = position
@@ -75,15 +78,15 @@ def parse(html: str, parser: str | None = None) -> BeautifulSoup:
     return BeautifulSoup(html, parser or PARSER)
 
 
-def _single_article(
-    html: str, soup: BeautifulSoup, meta: PageMeta, source: str, body_extractor: str | None
-) -> Article | None:
-    extractor = body_extractor or BODY_EXTRACTOR
+def _main_text(html: str, soup: BeautifulSoup, body_extractor: str | None) -> str:
+    """The page's main text as one article (before any split into posts)."""
     body = ""
-    if extractor == "trafilatura":
+    if (body_extractor or BODY_EXTRACTOR) == "trafilatura":
         body = trafilatura_main_text(html)
-    if not body:
-        body = own_main_text(soup)
+    return body or own_main_text(soup)
+
+
+def _single_article(body: str, meta: PageMeta, source: str) -> Article | None:
     title = meta.title
     if title and body:
         # Extractors often keep the headline as the first line of the text.

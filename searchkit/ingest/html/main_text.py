@@ -91,8 +91,13 @@ def block_text(scope: Tag) -> str:
     return "\n\n".join(lines)
 
 
+# Lines trafilatura keeps that are the page's, not the story's: chrome, section labels ending a
+# story, and copyright notices ("© 2020 General Mills All Rights Reserved").
+_NOT_TEXT = (L.Kind.CHROME, L.Kind.END_HARD, L.Kind.COPYRIGHT)
+
+
 def _tidy(text: str) -> str:
     """One paragraph per line -> paragraphs separated by blank lines, stray chrome lines dropped."""
     paragraphs = [_clean(p) for p in text.split("\n")]
-    kept = [p for p in paragraphs if p and L.classify(p) not in (L.Kind.CHROME, L.Kind.END_HARD)]
+    kept = [p for p in paragraphs if p and L.classify(p) not in _NOT_TEXT]
     return "\n\n".join(kept)
