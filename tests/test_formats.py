@@ -285,3 +285,94 @@ def test_a_story_inside_hidden_or_chrome_like_markup_is_still_read(tmp_path, wra
     assert "Paragraph 1 of the lighthouse story" in article.body
     assert "Paragraph 6 of the lighthouse story" in article.body
     assert "cookies" not in article.body and "ten apps" not in article.body
+
+
+STORY_PARAGRAPHS = "".join(
+    f"<p>Paragraph {n}: the port authority said on Tuesday that container traffic through the "
+    f"northern terminal fell for the third month running, as shipping lines moved routes.</p>"
+    for n in range(1, 6)
+)
+
+
+def one_article(tmp_path: Path, head: str, body: str):
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    (article,) = articles_of(tmp_path / "page.html")
+    return article
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("By JILL LAWLESS Associated Press", ["Jill Lawless"]),  # publisher glued to the name
+        ("By TOM KRISHER, AP Auto Writer", ["Tom Krisher"]),  # a job title is no author
+        ("By Dee-Ann Durbin and Tom Krisher, The Associated Press", ["Dee-Ann Durbin", "Tom Krisher"]),
+        ("By Jane Doe, Senior Political Correspondent", ["Jane Doe"]),
+        ("By Associated Press", ["Associated Press"]),  # the only name the page gives
+    ],
+)
+def test_authors_are_people_not_job_titles_or_publishers(tmp_path, byline, authors):
+    article = one_article(
+        tmp_path,
+        "<title>Port Traffic Falls Again</title>",
+        f'<h1>Port Traffic Falls Again</h1><p class="byline">{byline}</p>{STORY_PARAGRAPHS}',
+    )
+    assert article.authors == authors
+
+
+def test_a_desk_named_as_author_gives_way_to_the_byline_signed_at_the_end(tmp_path):
+    article = one_article(
+        tmp_path,
+        '<title>Port Traffic Falls Again</title><meta name="author" content="National Desk">',
+        f"<h1>Port Traffic Falls Again</h1>{STORY_PARAGRAPHS}"
+        '<p>-- By Michael Russell <a href="https://twitter.example/mr">Follow @mrussell</a></p>',
+    )
+    assert article.authors == ["Michael Russell"]
+    assert "Michael Russell" not in article.body
+    assert article.body.rstrip().endswith("shipping lines moved routes.")
+
+
+@pytest.mark.parametrize(
+    ("declared", "site"),
+    [
+        ('<meta property="og:site_name" content="@politifact">', "politifact.com"),  # a handle
+        ('<meta property="og:site_name" content="Hosted">', "politifact.com"),  # a placeholder
+        ('<meta property="og:site_name" content="© 2021 PolitiFact">', "politifact.com"),
+        ('<meta property="og:site_name" content="PolitiFact">', "PolitiFact"),
+        (
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Port '
+            'Traffic Falls Again", "publisher": {"@type": "Organization", "name": "Poynter"}}'
+            "</script>",
+            "Poynter",
+        ),
+    ],
+)
+def test_site_name_is_the_declared_name_or_the_domain(tmp_path, declared, site):
+    article = one_article(
+        tmp_path,
+        f"<title>Port Traffic Falls Again</title>{declared}"
+        '<link rel="canonical" href="https://www.politifact.com/article/2021/port-traffic/">',
+        f"<h1>Port Traffic Falls Again</h1>{STORY_PARAGRAPHS}"
+        "<p>© 2021 All rights reserved. Hosted by ExampleHost</p>",
+    )
+    assert article.site == site
+
+
+def test_a_title_cut_off_with_an_ellipsis_is_completed_from_the_page_title(tmp_path):
+    article = one_article(
+        tmp_path,
+        '<meta property="og:title" content="Port traffic falls for a third month as…">'
+        "<title>Port traffic falls for a third month as shipping lines move routes</title>",
+        STORY_PARAGRAPHS,
+    )
+    assert article.title == "Port traffic falls for a third month as shipping lines move routes"
+
+
+@pytest.mark.parametrize("meta", ['name="pdate" content="20190210"', 'name="ptime" content="20190210093000"'])
+def test_nyt_publication_date_metas_give_the_date(tmp_path, meta):
+    article = one_article(
+        tmp_path,
+        f"<title>Port Traffic Falls Again</title><meta {meta}>",
+        f"<h1>Port Traffic Falls Again</h1>{STORY_PARAGRAPHS}",
+    )
+    assert article.date == dt.date(2019, 2, 10)

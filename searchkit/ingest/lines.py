@@ -208,16 +208,93 @@ def is_name(text: str) -> bool:
     return capitalised >= 1
 
 
-def split_names(text: str) -> list[str]:
-    """'Gabi Verberg, with contributions by Manya Koetse' -> ['Gabi Verberg', 'Manya Koetse']."""
+# A byline piece made of these words is a job, a desk or a publisher, not a person: "AP Auto
+# Writer", "Staff Reporter", "National Desk", "Associated Press". Real bylines put them after the
+# name ("By TOM KRISHER, AP Auto Writer", "JILL LAWLESS Associated Press").
+_ROLE_NOUNS = frozenset(
+    ["writer", "writers", "correspondent", "correspondents", "reporter", "reporters", "editor", "editors", "columnist", "contributor", "contributors", "producer", "photographer", "photojournalist", "analyst", "critic", "intern", "staff", "desk", "team", "newsroom", "bureau", "journalist", "journalists", "redaktion", "redakteur", "redakteurin", "korrespondent", "korrespondentin"]
+)
+_ROLE_WORDS = _ROLE_NOUNS | frozenset(
+    ["senior", "special", "contributing", "associate", "managing", "deputy", "executive", "chief", "political", "foreign", "national", "international", "business", "science", "sports", "auto", "technology", "tech", "health", "legal", "economics", "white", "house", "investigative", "freelance", "guest", "regional", "local", "digital", "news", "global", "city", "metro", "world", "ap", "afp", "upi", "dpa"]
+)
+# Agencies and papers that bylines name beside (or instead of) a person.
+AGENCIES = frozenset(
+    {
+        "associated press", "the associated press", "ap", "reuters", "thomson reuters", "afp",
+        "agence france-presse", "bloomberg", "bloomberg news", "cnn", "cnn wire", "bbc",
+        "bbc news", "upi", "dpa", "xinhua", "efe", "ansa", "kyodo", "kyodo news", "tass",
+        "press association", "the new york times", "new york times", "the washington post",
+    }
+)  # fmt: skip
+_MAX_AGENCY_WORDS = 4  # the longest run-on publisher stripped from a name ("the new york times")
+
+
+def person_name(
+    piece: str, publishers: frozenset[str] = frozenset(), *, strict: bool = True
+) -> str | None:
+    """The person a byline piece names, without the job or publisher run on after it; None when
+    the piece names no person ("AP Auto Writer", "National Desk", "Reuters").
+
+    ``publishers``: lower-cased names of the page's own site or publisher, stripped like agencies.
+    ``strict``: the rest must look like a name (``is_name``); a page's declared author field
+    (JSON-LD, meta tags) is trusted with names that do not ('Amanda "Tania Mae" Tan', 严玉洁).
+    """
+    words = piece.split()
+    lowered = [w.lower().strip(",.") for w in words]
+    known = AGENCIES | publishers
+    if " ".join(lowered) in known:
+        return None
+    for size in range(min(len(words) - 2, _MAX_AGENCY_WORDS), 0, -1):
+        if " ".join(lowered[-size:]) in known:
+            words, lowered = words[:-size], lowered[:-size]  # "JILL LAWLESS Associated Press"
+            break
+    if lowered and lowered[-1] in _ROLE_NOUNS:
+        cut = len(words) - 1
+        while cut > 0 and lowered[cut - 1] in _ROLE_WORDS:
+            cut -= 1
+        words = words[:cut]  # "Jane Doe Senior Political Correspondent"
+    if not words:
+        return None
+    name = " ".join(words).strip(" ,.")
+    if name.isupper() and len(words) >= 2:
+        name = name.title()  # "JILL LAWLESS" as the page shouts it
+    return name if (is_name(name) or not strict) and 1 < len(name) <= 80 else None
+
+
+def is_agency(piece: str) -> bool:
+    """'Associated Press', 'CNN Wire': an organisation a byline may name instead of a person."""
+    return piece.strip(" ,.").lower() in AGENCIES
+
+
+def split_names(
+    text: str, publishers: frozenset[str] = frozenset(), *, strict: bool = True
+) -> list[str]:
+    """'Gabi Verberg, with contributions by Manya Koetse' -> ['Gabi Verberg', 'Manya Koetse'];
+    jobs and publishers run on after a name are left out ('By TOM KRISHER, AP Auto Writer')."""
     names = []
+    for part in _name_pieces(text):
+        name = person_name(part, publishers, strict=strict)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _name_pieces(text: str) -> list[str]:
+    pieces = []
     for part in _NAME_SPLIT.split(text.strip().rstrip(".")):
         part = part.strip(" .,")
         if part.lower().startswith("and "):
             part = part[4:]
-        if part and is_name(part) and part not in names:
-            names.append(part)
-    return names
+        if part:
+            pieces.append(part)
+    return pieces
+
+
+def _is_role(piece: str) -> bool:
+    lowered = [w.lower().strip(",.") for w in piece.split()]
+    return bool(lowered) and (
+        is_agency(piece) or (lowered[-1] in _ROLE_NOUNS and all(w in _ROLE_WORDS for w in lowered))
+    )
 
 
 def byline_names(line: str) -> list[str]:
@@ -226,8 +303,9 @@ def byline_names(line: str) -> list[str]:
         return []
     raw = match.group("names")
     names = split_names(raw)
-    # Every piece must be a name: "By 2020, most cities…" or "By supporting…" are sentences.
-    pieces = [p for p in _NAME_SPLIT.split(raw.strip().rstrip(".")) if p.strip(" .,")]
+    # Every piece must be a name or a job: "By 2020, most cities…" or "By supporting…" are
+    # sentences.
+    pieces = [p for p in _name_pieces(raw) if not _is_role(p)]
     return names if names and len(names) == len(pieces) else []
 
 

@@ -25,8 +25,11 @@ the extractor.
 
 from __future__ import annotations
 
+import re
+
 from bs4 import BeautifulSoup
 
+from searchkit.ingest import lines as L
 from searchkit.ingest.html.clutter import _drop_chrome, _drop_link_lists, _strip_invisible
 from searchkit.ingest.html.main_text import block_text, own_main_text, trafilatura_main_text
 from searchkit.ingest.html.metadata import PageMeta, _htmldate, page_metadata, strip_site_suffix
@@ -75,6 +78,26 @@ def html_articles(page: Page, *, body_extractor: str | None = None) -> list[Arti
     return articles
 
 
+# A "Follow @handle" button after a closing byline. (?<!\s): linear on runs of spaces.
+_FOLLOW_HANDLE = re.compile(r"(?<!\s)\s+(?:follow\s+)?@\w{1,30}$", re.I)
+
+
+def _closing_byline(body: str) -> tuple[list[str], str]:
+    """A byline signed at the end of the story ("-- By Michael Russell"): its names, and the
+    body without that line. Only the last two paragraphs are looked at, so a quoted "by" in the
+    story is never taken for one."""
+    paragraphs = body.split("\n\n")
+    for back in (1, 2):
+        if len(paragraphs) <= back:
+            break
+        line = _FOLLOW_HANDLE.sub("", paragraphs[-back].lstrip("-–—― ").strip())
+        names = L.byline_names(line)
+        if names:
+            del paragraphs[-back]
+            return names, "\n\n".join(paragraphs)
+    return [], body
+
+
 def parse(html: str, parser: str | None = None) -> BeautifulSoup:
     return BeautifulSoup(html, parser or PARSER)
 
@@ -93,6 +116,8 @@ def _main_text(soup: BeautifulSoup, body_extractor: str | None) -> str:
 
 
 def _single_article(body: str, meta: PageMeta, source: str) -> Article | None:
+    if not meta.authors:
+        meta.authors, body = _closing_byline(body)
     title = meta.title
     if title and body:
         # Extractors often keep the headline as the first line of the text.

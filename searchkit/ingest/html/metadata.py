@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
@@ -27,7 +28,8 @@ from searchkit.ingest.html.text import _clean, _first, _key, _unique
 # long run of spaces is tried from every space in it (quadratic, tests/test_regex_linear.py).
 _TITLE_SEPARATORS = re.compile(r"(?<!\s)\s+(?:[|–—·•:»/-]|--)\s+")
 _ISO_DATE = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})")
-_COMPACT_DATE = re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})T")  # 20180619T055000+0900
+# 20180619T055000+0900, and NYT's pdate/ptime: 20190210, 20190210093000
+_COMPACT_DATE = re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})(?:T|\d{4,6}\b|$)")
 _URLISH = re.compile(r"^(?:https?:)?//|^www\.|\.(?:com|org|net)\b", re.I)
 
 
@@ -50,10 +52,21 @@ def page_metadata(soup: BeautifulSoup) -> PageMeta:
     metas = _meta_tags(soup)
     ld = _json_ld(soup)
     meta = PageMeta()
-    site = _first(
-        metas.get("og:site_name"), _ld_name(ld.get("publisher")), metas.get("application-name")
+    meta.site = next(
+        (
+            name
+            for name in map(
+                _site_name,
+                (
+                    metas.get("og:site_name"),
+                    _ld_name(ld.get("publisher")),
+                    metas.get("application-name"),
+                ),
+            )
+            if name
+        ),
+        None,
     )
-    meta.site = _clean(site) or None
     meta.title = _page_title(soup, metas, ld, meta.site)
     meta.authors = _page_authors(soup, metas, ld, meta.site)
     meta.date = _page_date(soup, metas, ld)
@@ -95,8 +108,39 @@ def page_metadata(soup: BeautifulSoup) -> PageMeta:
         names, date = _byline_near_headline(soup)
         meta.authors = meta.authors or names
         meta.date = meta.date or date
-    meta.site = meta.site or _copyright_owner(soup)
+    meta.site = meta.site or _domain(meta.url) or _site_name(_copyright_owner(soup))
     return meta
+
+
+# Names pages put where a site name belongs that name no site.
+_NOT_SITE_NAMES = frozenset(
+    ["hosted", "home", "homepage", "index", "website", "site", "blog", "news", "wordpress", "blogger", "untitled"]
+)
+
+
+def _site_name(value: str | None) -> str | None:
+    """A site's name as a page declares it, or None for what is no name: a handle ("@politifact"),
+    a copyright line, a placeholder ("Hosted"), or a sentence."""
+    name = _clean(value)
+    if not name or name.startswith("@") or len(name) > 60 or len(name.split()) > 6:
+        return None
+    lowered = name.lower()
+    if "©" in name or "copyright" in lowered or "rights reserved" in lowered:
+        return None
+    if lowered in _NOT_SITE_NAMES or not any(ch.isalpha() for ch in name):
+        return None
+    return name
+
+
+def _domain(url: str | None) -> str | None:
+    """'https://www.nypost.com/2021/…' -> 'nypost.com': the site when the page names none."""
+    if not url:
+        return None
+    parsed = urlsplit(url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        return None
+    host = parsed.hostname.lower()
+    return host[4:] if host.startswith("www.") else host
 
 
 def _byline_near_headline(soup: BeautifulSoup) -> tuple[list[str], dt.date | None]:
@@ -239,7 +283,7 @@ def _page_title(
         if overlap > best_overlap:
             chosen, best_overlap = text, overlap
     if chosen is None:
-        return next((d for d in declared if d), None)
+        return _untruncated(declared)
     for d in declared[:3]:
         # An <h1> with the site name run on after the headline: the declared title is its start.
         run_on = len(chosen.split()) - len(d.split())
@@ -256,6 +300,20 @@ def _page_title(
         if len(chosen) >= 20 and rest[:1].isalnum():
             return strip_site_suffix(d, site)
     return chosen
+
+
+def _untruncated(declared: list[str]) -> str | None:
+    """The first declared title, or a later one that completes it when it was cut off with an
+    ellipsis ("China's courts put 13 million on a…" in og:title, the whole one in <title>)."""
+    first = next((d for d in declared if d), None)
+    if first is None or not first.endswith(("...", "…")):
+        return first
+    stem = _key(first.rstrip(".… "))
+    for other in declared:
+        key = _key(other)
+        if not other.endswith(("...", "…")) and len(key) > len(stem) and key.startswith(stem):
+            return other
+    return first
 
 
 def _overlap(a: str, b: str) -> float:
@@ -326,12 +384,21 @@ def _page_authors(
         ],
         _element_authors(soup),
     ]
-    not_people = {_key(site)} if site else set()
-    not_people |= {_key(metas.get("og:site_name")), _key(_ld_name(ld.get("publisher")))}
+    publishers = frozenset(
+        _clean(name).lower()
+        for name in (site, metas.get("og:site_name"), _ld_name(ld.get("publisher")))
+        if name
+    )
     for candidates in sources:
-        names = [n for n in _names(candidates) if _key(n) not in not_people]
+        names = _names(candidates, publishers)
         if names:
             return names
+    # No person anywhere: an agency the byline names instead ("CNN Wire", "Associated Press").
+    for candidates in sources:
+        for raw in candidates:
+            agency = re.sub(r"^by:?\s+", "", _clean(raw), flags=re.I)
+            if L.is_agency(agency):
+                return [agency]
     return []
 
 
@@ -354,15 +421,19 @@ def _element_authors(scope: Tag) -> list[str]:
     return []
 
 
-def _names(candidates: Iterable[str]) -> list[str]:
+def _names(candidates: Iterable[str], publishers: frozenset[str] = frozenset()) -> list[str]:
+    """People named by declared author fields, jobs, desks and publishers left out."""
     names: list[str] = []
     for raw in candidates:
         raw = _clean(raw)
         if not raw or _URLISH.search(raw) or "@" in raw:
             continue
-        raw = re.sub(r"^by\s+", "", raw, flags=re.I)
-        pieces = L.split_names(raw) if (" and " in raw or "," in raw or "&" in raw) else [raw]
-        names.extend(p.strip() for p in pieces if 1 < len(p.strip()) <= 80)
+        raw = re.sub(r"^by:?\s+", "", raw, flags=re.I)
+        if " and " in raw or "," in raw or "&" in raw:
+            names.extend(L.split_names(raw, publishers))
+        else:
+            name = L.person_name(raw, publishers, strict=False)
+            names.extend([name] if name else [])
     return _unique(names)
 
 
@@ -378,6 +449,9 @@ def _page_date(soup: BeautifulSoup, metas: _Metas, ld: dict[str, Any]) -> dt.dat
         metas.get("dc.date"),
         metas.get("sailthru.date"),
         metas.get("og:published_time"),
+        metas.get("parsely-pub-date"),
+        metas.get("ptime"),  # NYT: "20190210093000"
+        metas.get("pdate"),  # NYT: "20190210"
     ):
         date = _iso_date(value)
         if date:
