@@ -32,6 +32,12 @@ SUITES: dict[str, tuple[str, bool, list[str], str]] = {
         "extraction quality vs trafilatura, throughput, no-change re-run",
     ),
     "extraction": ("bench.extraction", True, [], "HTML main text and metadata on 19 real pages"),
+    "extraction-snippets": (
+        "bench.extraction_snippets",
+        True,
+        [],
+        "main text on trafilatura's 884 judged evaluation pages, vs trafilatura",
+    ),
     "encodings": ("bench.encodings", False, [], "legacy-encoding detection"),
     "dedup": ("bench.dedup_threshold", False, [], "near-duplicate threshold on perturbed copies"),
     "web": ("bench.web_load", True, [], "searchkit serve under 16 concurrent clients"),

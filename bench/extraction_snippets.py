@@ -1,6 +1,6 @@
 """Main text on trafilatura's own evaluation set (923 judged pages): searchkit vs trafilatura, one run.
 
-    python -m bench.extraction_snippets [--limit N] [--show FILE] [--misses EXTRACTOR]
+    python -m bench.extraction_snippets [--quick | --limit N] [--half H] [--show FILE] [--misses EXTRACTOR]
 
 The pages and judgments are ``../shared/extraction/trafilatura-eval`` (see its README): per page, a
 few snippets the main text must contain ("with") and a few it must not ("without": navigation,
@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from bench.common import SHARED
 
 DATA = SHARED / "extraction" / "trafilatura-eval"
+QUICK_PAGES = 60
 
 
 @dataclass(slots=True)
@@ -191,6 +192,7 @@ def report(table: dict[str, dict[str, dict[str, float]]]) -> str:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.extraction_snippets", description=__doc__)
     parser.add_argument("--limit", type=int, help="the first N pages only")
+    parser.add_argument("--quick", action="store_true", help=f"the first {QUICK_PAGES} pages only")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--show", help="print every extractor's text for one page (its file name)")
     parser.add_argument(
@@ -205,7 +207,7 @@ def main(argv: list[str] | None = None) -> dict:
         for label, extract in EXTRACTORS.items():
             print(f"===== {label}\n{extract(raw, args.show)}\n")
         return {}
-    items = load(args.limit)
+    items = load(QUICK_PAGES if args.quick else args.limit)
     if args.half:
         items = [item for item in items if half_of(item[0]) == args.half]
     results = run(items, args.workers)
