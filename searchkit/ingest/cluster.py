@@ -199,7 +199,10 @@ def connect(value: str) -> Iterator[Cluster]:
                             n_workers=spec.local_workers,
                             threads_per_worker=1,
                             processes=True,
+                            # no dashboard, and its HTTP server on a free port rather than
+                            # 8787 (taken by a second run, with a warning on stderr)
                             dashboard_address=None,
+                            scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
                             silence_logs=logging.CRITICAL,
                         )
                     )
