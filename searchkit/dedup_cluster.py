@@ -6,20 +6,22 @@ int64[pairs, 2] array (i < j, sorted, distinct) ``dedup._band_pairs`` returns fo
 process, so ``dedup.cluster_items`` goes on to the same clusters.
 
 How: the signatures go out in chunks; each worker computes its chunk's band keys with
-``dedup.band_keys`` and emits one ((band, key), row) record per band and article; a dask.bag
-groupby (a task shuffle, so no process receives every band) brings each key's rows together on one
-worker, which codes the pairs within its groups with ``dedup.group_pair_codes`` and removes its
-duplicates with ``dedup.unique_pairs``; the client merges the partitions' pairs with
-``unique_pairs`` once more. Every step is dedup.py's own function, so the pairs are identical by
-construction, not by a second implementation kept in step.
+``dedup.band_keys`` and splits every band's (key, row) columns into ``partitions`` buckets by key;
+a dask.bag groupby on the bucket (a task shuffle, so no process receives every band) brings each
+bucket's columns from every chunk together on one worker, which codes the pairs of rows with equal
+keys, band by band, with ``dedup.group_pair_codes`` and removes its duplicates with
+``dedup.unique_pairs``; the client merges the buckets' pairs with ``unique_pairs`` once more.
+Every step is dedup.py's own function, so the pairs are identical by construction, not by a second
+implementation kept in step.
 
 Why not the obvious ``client.map`` of ``_band_pairs`` over chunks of articles: two copies of a
-story land in different chunks, and pairs across chunks would be missed. Why records, not NumPy
-arrays, through the shuffle: bag's groupby is what partitions by key across workers; a record is
-small (three integers), and the signatures, not the records, are the part that does not fit one
-machine's memory at scale. The containment of each candidate pair, the union-find and the choice
-of each cluster's canonical copy stay on the client (they need every pair, and are cheap next to
-finding them). Imported only by ``--cluster`` runs (``searchkit.ingest.cluster``).
+story land in different chunks, and pairs across chunks would be missed. Why NumPy columns per
+(bucket, band) through the shuffle rather than one ((band, key), row) record per article and band:
+the same grouping, but 28 Python tuples per article made the shuffle cost 10 s at 10,000 articles
+(14x the whole local dedup); a few hundred array records cost next to nothing. The containment of
+each candidate pair, the union-find and the choice of each cluster's canonical copy stay on the
+client (they need every pair, and are cheap next to finding them). Imported only by ``--cluster``
+runs (``searchkit.ingest.cluster``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from searchkit.dedup import band_keys, group_pair_codes, unique_pairs
 if TYPE_CHECKING:
     from distributed import Client
 
-# Articles per chunk sent out: 4,096 signatures are 2 MiB as uint32 (114,688 records out).
+# Articles per chunk sent out: 4,096 signatures are 2 MiB as uint32.
 _CHUNK = 4096
 
 
@@ -49,41 +51,49 @@ def cluster_band_pairs(client: Client, sigs: np.ndarray, partitions: int) -> np.
         (start, sigs[start : start + _CHUNK].astype(np.uint32))
         for start in range(0, count, _CHUNK)
     ]
-    partitions = max(1, partitions)
-    records = db.from_sequence(chunks, npartitions=min(len(chunks), partitions)).map_partitions(
-        _band_records
+    buckets = max(1, partitions)
+    columns = db.from_sequence(chunks, npartitions=min(len(chunks), buckets)).map_partitions(
+        _bucketed_columns, buckets
     )
-    grouped = records.groupby(_record_key, shuffle="tasks", npartitions=partitions)
-    codes = grouped.map_partitions(_partition_pairs, count)
+    grouped = columns.groupby(_bucket_of, shuffle="tasks", npartitions=buckets)
+    codes = grouped.map_partitions(_bucket_pairs, count)
     return unique_pairs(list(codes.compute(scheduler=client)), count)
 
 
-def _band_records(chunks: list[tuple[int, np.ndarray]]) -> list[tuple[int, int, int]]:
-    """(band, key, row) for every band of every signature in one partition's chunks."""
-    out: list[tuple[int, int, int]] = []
+# (bucket, band, keys, rows): one band's keys that fall in one bucket, and their rows
+_Columns = tuple[int, int, np.ndarray, np.ndarray]
+
+
+def _bucketed_columns(chunks: list[tuple[int, np.ndarray]], buckets: int) -> list[_Columns]:
+    """Each chunk's band keys, split by bucket (equal keys always share a bucket)."""
+    out: list[_Columns] = []
     for start, chunk in chunks:
         keys = band_keys(chunk)
-        bands = keys.shape[1]
-        rows = np.repeat(np.arange(start, start + len(chunk)), bands).tolist()
-        band = np.tile(np.arange(bands), len(chunk)).tolist()
-        out.extend(zip(band, keys.ravel().tolist(), rows, strict=True))
+        rows = np.arange(start, start + len(chunk), dtype=np.int64)
+        for band in range(keys.shape[1]):
+            column = keys[:, band]
+            bucket_of = column % np.uint64(buckets)
+            for bucket in range(buckets):
+                mine = bucket_of == bucket
+                if mine.any():
+                    out.append((bucket, band, column[mine], rows[mine]))
     return out
 
 
-def _record_key(record: tuple[int, int, int]) -> tuple[int, int]:
-    return record[0], record[1]
+def _bucket_of(columns: _Columns) -> int:
+    return columns[0]
 
 
-def _partition_pairs(groups: Any, count: int) -> list[np.ndarray]:
-    """The pair codes within one partition's groups (each group: one band's key and its rows)."""
-    rows: list[int] = []
-    labels: list[int] = []
-    for label, (_, members) in enumerate(groups):
-        if len(members) > 1:  # most keys belong to one article: no pair
-            rows.extend(r[2] for r in members)
-            labels.extend([label] * len(members))
-    if not rows:
-        return [np.empty(0, dtype=np.int64)]
-    codes = group_pair_codes(np.array(labels), np.array(rows, dtype=np.int64), count)
-    pairs = unique_pairs([codes], count)
+def _bucket_pairs(groups: Any, count: int) -> list[np.ndarray]:
+    """The pair codes within this partition's buckets, band by band: rows with equal keys."""
+    codes: list[np.ndarray] = []
+    for _, parts in groups:
+        by_band: dict[int, list[_Columns]] = {}
+        for part in parts:
+            by_band.setdefault(part[1], []).append(part)
+        for band_parts in by_band.values():
+            keys = np.concatenate([p[2] for p in band_parts])
+            rows = np.concatenate([p[3] for p in band_parts])
+            codes.append(group_pair_codes(keys, rows, count))
+    pairs = unique_pairs(codes, count)
     return [pairs[:, 0] * count + pairs[:, 1]]
