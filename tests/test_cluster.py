@@ -134,6 +134,28 @@ def test_lsh_candidate_pairs_grouped_on_the_cluster_are_the_local_ones(cluster):
     assert len(cluster.band_pairs(sigs[:1])) == 0
 
 
+def test_a_scheduler_address_is_used_like_a_local_cluster(cluster, tmp_path):
+    address = cluster.client.scheduler.address  # the running cluster, reached as a remote one
+    assert address.startswith("tcp://")
+    sources = _sources(SEEDS)
+    with connect(address) as remote:
+        assert remote.threads == 2
+        there = [r.record for r in remote.read_files(sources, max_bytes=10**7)]
+    assert there == [r.record for r in read_files(sources, max_bytes=10**7, workers=1)]
+
+
+def test_files_the_workers_cannot_see_stop_the_run_saying_so(cluster, tmp_path):
+    (tmp_path / "here.txt").write_text("A title\n\nSome words of text.\n", encoding="utf-8")
+    (source,) = _sources(tmp_path)
+    elsewhere = SourceFile(str(tmp_path / "not-on-the-workers.txt"), "x.txt", 10, 0.0)
+    with pytest.raises(ClusterError) as failed:
+        list(cluster.read_files([elsewhere, source], max_bytes=10**7))
+    assert str(failed.value).startswith("Dask worker tcp://")
+    assert str(failed.value).endswith(
+        "--cluster reads the files at the same paths on every worker (a shared filesystem)"
+    )
+
+
 # --- failures ------------------------------------------------------------------------------------
 
 
