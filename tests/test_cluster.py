@@ -99,6 +99,32 @@ def test_the_cluster_build_ranks_the_same_top_ten(built, runner, words):
     assert top[0] == top[1]
 
 
+def test_an_incremental_run_through_the_cluster_updates_the_index_as_a_local_run_does(
+    tmp_path, runner
+):
+    outputs = []
+    for name, extra in (("here", []), ("there", ["--cluster", "local:2"])):
+        corpus = _corpus(tmp_path / name / "corpus")
+        copies = tmp_path / name / "copies"
+        (corpus / "copies").rename(copies)
+        index = str(tmp_path / name / "index")
+        assert _cli(runner, "index", str(corpus), "--index", index, "-q").exit_code == 0
+        copies.rename(corpus / "copies")  # new files: copies of stories the index holds
+        (corpus / "mixed" / "page_0003.txt").unlink()  # and one file gone
+        result = _cli(runner, "index", "--index", index, "--json", *extra)
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        assert (report["files_read"], report["files_removed"]) == (15, 1)
+        outputs.append(
+            [
+                _cli(runner, *command, "--index", index).output
+                for command in (["dups", "--json"], ["export", "--format", "jsonl"])
+            ]
+        )
+    assert len(json.loads(outputs[0][0])["clusters"]) >= 5
+    assert outputs[0] == outputs[1]
+
+
 # --- the pieces, on one cluster shared by these tests -----------------------------------------------
 
 
@@ -144,12 +170,15 @@ def test_a_scheduler_address_is_used_like_a_local_cluster(cluster, tmp_path):
     assert there == [r.record for r in read_files(sources, max_bytes=10**7, workers=1)]
 
 
-def test_files_the_workers_cannot_see_stop_the_run_saying_so(cluster, tmp_path):
-    (tmp_path / "here.txt").write_text("A title\n\nSome words of text.\n", encoding="utf-8")
-    (source,) = _sources(tmp_path)
-    elsewhere = SourceFile(str(tmp_path / "not-on-the-workers.txt"), "x.txt", 10, 0.0)
+def test_files_the_workers_cannot_see_stop_the_run_saying_so(cluster, tmp_path, monkeypatch):
+    # This machine sees a file the workers do not (one machine cannot be two: the client's own
+    # look is what is made to differ).
+    import searchkit.ingest.cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "_exists_here", lambda path: True)
+    elsewhere = SourceFile(str(tmp_path / "only-on-the-client.txt"), "x.txt", 10, 0.0)
     with pytest.raises(ClusterError) as failed:
-        list(cluster.read_files([elsewhere, source], max_bytes=10**7))
+        list(cluster.read_files([elsewhere], max_bytes=10**7))
     assert str(failed.value).startswith("Dask worker tcp://")
     assert str(failed.value).endswith(
         "--cluster reads the files at the same paths on every worker (a shared filesystem)"

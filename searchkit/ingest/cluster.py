@@ -29,6 +29,8 @@ import contextlib
 import logging
 import os
 import re
+import signal
+import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -108,7 +110,7 @@ class Cluster:
         """``parallel.read_files`` on the cluster: results in input order, bounded in flight."""
         if not sources:
             return
-        self._check_paths(sources[0])
+        self._check_paths(sources)
         known = known_digests or {}
         batch = batch_size(len(sources), self.threads)
         limit = max(2, self.threads * _IN_FLIGHT_PER_WORKER)
@@ -156,11 +158,15 @@ class Cluster:
         if isinstance(exc, KilledWorker):
             what = "a Dask worker was lost"
         else:
-            what = f"the Dask cluster failed ({type(exc).__name__}: {exc})"
+            what = f"the Dask cluster failed ({type(exc).__name__}: {_first_line(exc)})"
         return f"{what} while {doing} on {self.spec}; nothing was written, the index is as it was"
 
-    def _check_paths(self, sample: SourceFile) -> None:
-        """Every worker must see the files where the client found them (a shared filesystem)."""
+    def _check_paths(self, sources: Sequence[SourceFile]) -> None:
+        """Every worker must see the files where the client found them (a shared filesystem):
+        checked on one file this process sees now (one deleted since the scan proves nothing)."""
+        sample = next((s for s in sources[:100] if _exists_here(s.path)), None)
+        if sample is None:
+            return
         try:
             seen = self.client.run(os.path.isfile, sample.path)
         except Exception as exc:
@@ -193,7 +199,10 @@ def connect(value: str) -> Iterator[Cluster]:
         try:
             if spec.address is None:
                 # The first lost worker fails its task (and the run), as the docstring promises.
-                with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                with (
+                    dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+                    _sigint_ignored(),
+                ):
                     local = stack.enter_context(
                         LocalCluster(
                             n_workers=spec.local_workers,
@@ -218,11 +227,35 @@ def connect(value: str) -> Iterator[Cluster]:
 
 def _unreachable(spec: ClusterSpec, exc: BaseException) -> str:
     if spec.address is None:
-        return f"could not start a local Dask cluster ({spec}): {type(exc).__name__}: {exc}"
+        return f"could not start a local Dask cluster ({spec}): {type(exc).__name__}: {_first_line(exc)}"
     if isinstance(exc, TimeoutError) and "worker" in str(exc).lower():
         return f"the Dask scheduler at {spec.address} has no workers"
-    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return f"cannot reach a Dask scheduler at {spec.address}: {reason}"
+    return f"cannot reach a Dask scheduler at {spec.address}: {_first_line(exc)}"
+
+
+def _exists_here(path: str) -> bool:
+    return os.path.isfile(path)
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's message as one line (Dask's may hold a traceback or several lines)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ctrl-C ignored while the local workers start, so they inherit that and leave Ctrl-C to
+    this process (which closes them): otherwise each prints its own KeyboardInterrupt traceback.
+    Python keeps an inherited "ignore" for SIGINT; only the main thread may change it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
