@@ -370,7 +370,12 @@ def _run(
         _read_changed(run)
         report = run.report()
         run.stage("dedup")
-        if not _cluster(run, report):
+        found = _cluster(run, report)
+        if run.cluster is not None:
+            # Writing is this process's alone: a shared cluster gets its workers back now, and
+            # the segment builder forks its helper with no Dask threads running.
+            run.cluster.release()
+        if not found:
             run.batch.cancel()
             return report, None
         run.stage("write")

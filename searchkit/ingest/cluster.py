@@ -32,7 +32,7 @@ import re
 import signal
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +98,8 @@ class Cluster:
     client: Client
     spec: ClusterSpec
     threads: int  # worker threads across the cluster when the run began
+    # closes the client (and a local cluster); ``connect`` calls it too, a second call is a no-op
+    release: Callable[[], None] = lambda: None
 
     def read_files(
         self,
@@ -222,7 +224,7 @@ def connect(value: str) -> Iterator[Cluster]:
         except Exception as exc:
             raise ClusterError(_unreachable(spec, exc)) from None
         threads = sum(client.nthreads().values())
-        yield Cluster(client, spec, max(1, threads))
+        yield Cluster(client, spec, max(1, threads), release=stack.close)
 
 
 def _unreachable(spec: ClusterSpec, exc: BaseException) -> str:
