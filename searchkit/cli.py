@@ -228,7 +228,7 @@ def index_cmd(
             metavar="ADDRESS",
             help="Read the files and find duplicates on a Dask cluster: tcp://HOST:PORT of a "
             "scheduler (the files at the same paths on every worker), or local:N for N local "
-            "worker processes (pip install 'searchkit[cluster]'); --watch batches are read here.",
+            "worker processes (needs Dask: the cluster extra); --watch batches are read here.",
         ),
     ] = None,
     as_json: JsonOpt = False,
