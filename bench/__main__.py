@@ -41,6 +41,7 @@ SUITES: dict[str, tuple[str, bool, list[str], str]] = {
     "encodings": ("bench.encodings", False, [], "legacy-encoding detection"),
     "dedup": ("bench.dedup_threshold", False, [], "near-duplicate threshold on perturbed copies"),
     "web": ("bench.web_load", True, [], "searchkit serve under 16 concurrent clients"),
+    "cluster": ("bench.cluster", True, [], "index --cluster local:2 vs the process pool"),
     "eval": (
         "searchkit",
         False,

@@ -3,6 +3,8 @@
     python -m bench.worker build-ours CORPUS INDEX
     python -m bench.worker reindex-ours CORPUS INDEX     (a re-run with nothing changed)
     python -m bench.worker index-ours CORPUS INDEX WORKERS  (a full build with that many processes)
+    python -m bench.worker index-staged CORPUS INDEX WORKERS [CLUSTER]  (timed by stage; CLUSTER:
+                                                         local:N or tcp://HOST:PORT for --cluster)
     python -m bench.worker noop-ours INDEX               (re-scan the index's remembered roots)
     python -m bench.worker dedup CORPUS
     python -m bench.worker build-peer NAME DOCS.jsonl OUTDIR
@@ -13,6 +15,7 @@ peak RSS (from wait4), so the numbers cover the whole process, imports included.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -71,6 +74,23 @@ def _index_ours(corpus: str, index: str, workers: str) -> dict:
             "seconds": report.seconds}  # fmt: skip
 
 
+def _index_staged(corpus: str, index: str, workers: str, cluster: str = "") -> dict:
+    """A full build timed by stage (connect + read, dedup, write, commit): the process pool with
+    WORKERS processes, or with CLUSTER (``local:N``, ``tcp://HOST:PORT``) the Dask path."""
+    from searchkit.index.build import Progress, update_index
+    from searchkit.index.generations import IndexStore
+
+    marks: list[tuple[str, float]] = [("read", time.perf_counter())]
+    progress = Progress(on_stage=lambda name: marks.append((name, time.perf_counter())))
+    report = update_index([corpus], IndexStore(index), rebuild=True, workers=int(workers),
+                          cluster=cluster or None, progress=progress)  # fmt: skip
+    marks.append(("end", time.perf_counter()))
+    stages = {name: later - at for (name, at), (_, later) in itertools.pairwise(marks)}
+    return {"files": report.files, "articles": report.articles, "distinct": report.distinct,
+            "clusters": report.duplicate_clusters, "skipped": len(report.skipped),
+            "seconds": report.seconds, "stages": stages}  # fmt: skip
+
+
 def _noop_ours(index: str) -> dict:
     from searchkit.index.build import update_index
     from searchkit.index.generations import IndexStore
@@ -117,6 +137,8 @@ def main(argv: list[str]) -> None:
         result = _reindex_ours(*args)
     elif command == "index-ours":
         result = _index_ours(*args)
+    elif command == "index-staged":
+        result = _index_staged(*args)
     elif command == "noop-ours":
         result = _noop_ours(*args)
     elif command == "dedup":

@@ -221,6 +221,16 @@ def index_cmd(
         int | None,
         typer.Option("--workers", min=1, help="Processes reading files [default: one per core]."),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="ADDRESS",
+            help="Read the files and find duplicates on a Dask cluster: tcp://HOST:PORT of a "
+            "scheduler (the files at the same paths on every worker), or local:N for N local "
+            "worker processes (needs Dask: the cluster extra); --watch batches are read here.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     strict: Annotated[
@@ -264,6 +274,7 @@ def index_cmd(
                 progress=progress,
                 workers=workers,
                 default_roots=[DEFAULT_CORPUS],
+                cluster=cluster,
             )
     except StoreError as exc:
         fail(str(exc))

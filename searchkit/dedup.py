@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +56,10 @@ _SHINGLE_MIX = np.array([0x9E3779B1 * (i + 1) for i in range(SHINGLE)], dtype=np
 # Words, or single CJK characters (CJK text has no spaces to split on). CJK is the range analysis
 # uses for search (Hangul included), so both stages agree on what a CJK character is.
 _TOKEN = re.compile(f"[{CJK_RANGES}]|[^\\W_]+", re.UNICODE)
+
+
+# signatures (uint64[articles, NUM_PERM]) -> the candidate pairs, int64[pairs, 2], i < j, sorted
+PairFinder = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,9 +209,15 @@ def find_clusters(
 
 
 def cluster_items(
-    items: Sequence[DedupItem], threshold: float = DEFAULT_THRESHOLD
+    items: Sequence[DedupItem],
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    band_pairs: PairFinder | None = None,
 ) -> list[DuplicateCluster]:
-    """``find_clusters`` over stored ``DedupItem``s (what an incremental run keeps in the index)."""
+    """``find_clusters`` over stored ``DedupItem``s (what an incremental run keeps in the index).
+
+    ``band_pairs``: what finds the candidate pairs among the signatures (``_band_pairs`` in this
+    process by default; ``dedup_cluster`` groups the bands on a Dask cluster, same pairs)."""
     n = len(items)
     fingerprints = [item.fingerprint for item in items]
     parent = list(range(n))
@@ -232,7 +242,8 @@ def cluster_items(
         else:
             representatives.append(i)
 
-    for i, j, sim in _similar_pairs(fingerprints, representatives, threshold):
+    pairs_found = _similar_pairs(fingerprints, representatives, threshold, band_pairs or _band_pairs)
+    for i, j, sim in pairs_found:
         if sim < RETITLED_MIN_CONTAINMENT and retitled(items[i], items[j]):
             continue
         union(i, j, sim)
@@ -267,7 +278,10 @@ def cluster_items(
 
 
 def _similar_pairs(
-    fingerprints: Sequence[Fingerprint], candidates: list[int], threshold: float
+    fingerprints: Sequence[Fingerprint],
+    candidates: list[int],
+    threshold: float,
+    band_pairs: PairFinder,
 ) -> list[tuple[int, int, float]]:
     """Pairs of ``candidates`` whose containment reaches ``threshold``, found by LSH banding.
 
@@ -282,7 +296,7 @@ def _similar_pairs(
         return []
     sigs = np.stack([fingerprints[i].signature for i in candidates])
     sizes = np.array([fingerprints[i].shingles for i in candidates], dtype=np.float64)
-    pair_array = _band_pairs(sigs.astype(np.uint64))
+    pair_array = band_pairs(sigs.astype(np.uint64))
     if not len(pair_array):
         return []
     found = []
@@ -310,36 +324,62 @@ def _band_pairs(sigs: np.ndarray) -> np.ndarray:
 
     Built with NumPy, not a Python set: a large collection has millions of candidate pairs (3.3M
     among 108,000 generated articles), and adding them one by one to a set and sorting it cost
-    11 of 14 seconds there. Within each band's groups of equal keys, the pairs d apart in sorted
-    order are taken for d = 1, 2, ... until no group is that large.
+    11 of 14 seconds there. (``dedup_cluster`` finds the same pairs with the bands' keys grouped
+    across a Dask cluster, from the same three functions below.)
     """
     count = len(sigs)
-    found: list[np.ndarray] = []
+    keys = band_keys(sigs)
+    rows = np.arange(count, dtype=np.int64)
+    return unique_pairs([group_pair_codes(keys[:, band], rows, count) for band in range(_BANDS)], count)
+
+
+def band_keys(sigs: np.ndarray) -> np.ndarray:
+    """uint64[len(sigs), bands]: each signature's LSH key in each band; rows that share a key in
+    some band are candidate pairs."""
+    sigs = sigs.astype(np.uint64, copy=False)
+    keys = np.empty((len(sigs), _BANDS), dtype=np.uint64)
     for band in range(_BANDS):
         cols = sigs[:, band * _ROWS : (band + 1) * _ROWS]
-        keys = (cols * _BAND_MIX[: cols.shape[1]]).sum(axis=1, dtype=np.uint64)
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        sizes = np.diff(np.r_[starts, count])
-        if not (sizes > 1).any():
-            continue
+        keys[:, band] = (cols * _BAND_MIX[: cols.shape[1]]).sum(axis=1, dtype=np.uint64)
+    return keys
+
+
+def group_pair_codes(keys: np.ndarray, rows: np.ndarray, count: int) -> np.ndarray:
+    """The pairs of ``rows`` (row numbers below ``count``) whose ``keys`` are equal, each coded as
+    ``i * count + j`` with i < j (duplicates possible; ``unique_pairs`` removes them).
+
+    Within each group of equal keys, the pairs d apart in sorted order are taken for d = 1, 2, ...
+    until no group is that large: NumPy throughout, no Python call per pair.
+    """
+    total = len(keys)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, total])
+    found: list[np.ndarray] = []
+    if total and (sizes > 1).any():
         group_end = np.repeat(starts + sizes, sizes)  # per sorted position: where its group ends
         positions = np.flatnonzero(np.repeat(sizes > 1, sizes))
+        sorted_rows = rows[order].astype(np.int64)
         distance = 1
         while True:
             positions = positions[positions + distance < group_end[positions]]
             if not len(positions):
                 break
-            a, b = order[positions], order[positions + distance]
-            found.append(np.minimum(a, b).astype(np.int64) * count + np.maximum(a, b))
+            a, b = sorted_rows[positions], sorted_rows[positions + distance]
+            found.append(np.minimum(a, b) * count + np.maximum(a, b))
             distance += 1
-    if not found:
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+def unique_pairs(codes: list[np.ndarray], count: int) -> np.ndarray:
+    """Pair codes (``group_pair_codes``) from every band -> the distinct pairs as sorted [i, j] rows."""
+    if not codes or not sum(len(c) for c in codes):
         return np.empty((0, 2), dtype=np.int64)
-    codes = np.concatenate(found)
-    codes.sort()  # (np.unique hashes instead of sorting in NumPy 2: 5x slower here)
-    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
-    return np.stack((codes // count, codes % count), axis=1)
+    merged = np.concatenate(codes)
+    merged.sort()  # (np.unique hashes instead of sorting in NumPy 2: 5x slower here)
+    merged = merged[np.r_[True, merged[1:] != merged[:-1]]]
+    return np.stack((merged // count, merged % count), axis=1)
 
 
 def _stars(

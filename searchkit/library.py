@@ -166,13 +166,15 @@ class Index:
         progress: Progress | None = None,
         workers: int | None = None,
         default_roots: Iterable[PathLike] = (),
+        cluster: str | None = None,
     ) -> BuildReport:
-        """Index ``paths`` (or re-scan the remembered roots); searches see the result at once."""
+        """Index ``paths`` (or re-scan the remembered roots); searches see the result at once.
+        ``cluster``: read the files on a Dask cluster (``tcp://HOST:PORT`` or ``local:N``)."""
         from searchkit.index.build import update_index as run
 
         return run(
             paths, self.store, rebuild=rebuild, filters=filters, wait=wait, progress=progress,
-            workers=workers, default_roots=default_roots,
+            workers=workers, default_roots=default_roots, cluster=cluster,
         )
 
     def export(

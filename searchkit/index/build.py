@@ -7,10 +7,12 @@ What a run does (``update_index``):
    stored in the index: same size and mtime -> unchanged, not read. Otherwise the file is read and
    hashed; the same content hash -> unchanged after all (only its mtime is updated).
 3. Read, split, fingerprint and analyse the new and changed files in a process pool
-   (``pipeline``); as results arrive, their postings go into one segment builder (``fastwriter``).
+   (``pipeline``), or with ``cluster`` as Dask tasks on a cluster's workers (``ingest.cluster``);
+   as results arrive, their postings go into one segment builder (``fastwriter``) in this process.
 4. Cluster duplicates over every article (the stored fingerprints of unchanged ones plus the new
    ones; clustering is cheap and deterministic, so the result equals a full rebuild's) and note
-   which stored articles' cluster facts changed.
+   which stored articles' cluster facts changed. With ``cluster``, the LSH bands are grouped on
+   the cluster (``dedup_cluster``); the clusters are the same.
 5. Write a new generation copy-on-write: the live generation's segment files are hard-linked into a
    new folder (Whoosh never rewrites a segment file); the new segment gets the new articles'
    cluster facts and stored fields, the stored articles whose clusters changed (re-added) and the
@@ -26,6 +28,7 @@ documents a re-run reads (see ``manifest``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import os
@@ -68,6 +71,7 @@ if TYPE_CHECKING:  # the writer is imported when a run writes, not when the CLI 
     from whoosh.index import Index as WhooshIndex
 
     from searchkit.index.writer import Analyser, SegmentBuilder
+    from searchkit.ingest.cluster import Cluster
 
 __all__ = [  # the document helpers, re-exported for callers that found them here
     "BuildReport",
@@ -145,6 +149,7 @@ def build_index(
     on_wait: Callable[[str], None] | None = None,
     on_file: Callable[[FileResult], None] | None = None,
     workers: int | None = None,
+    cluster: str | None = None,
 ) -> BuildReport:
     """Index exactly ``roots``, starting over (``searchkit index --rebuild PATH…``)."""
     return update_index(
@@ -155,6 +160,7 @@ def build_index(
         wait=wait,
         progress=Progress(on_wait=on_wait, on_file=on_file),
         workers=workers,
+        cluster=cluster,
     )
 
 
@@ -170,20 +176,24 @@ def update_index(
     workers: int | None = None,
     default_roots: Iterable[str | os.PathLike[str]] = (),
     forget: Iterable[str | os.PathLike[str]] = (),
+    cluster: str | None = None,
 ) -> BuildReport:
     """Bring the index up to date with ``paths`` (plus the roots it remembers); see module doc.
 
     ``paths`` empty: re-scan the remembered roots (``default_roots`` for an index that has none).
     ``filters`` None: keep the include/exclude/size-cap options the index remembers.
     ``forget``: roots to drop, with their articles (nothing is scanned; ``paths`` must be empty).
+    ``cluster``: read the files and group the LSH bands on a Dask cluster (``tcp://HOST:PORT`` or
+    ``local:N``; ``ingest.cluster``), connected before the index is locked and closed after.
     """
     started = time.perf_counter()
     store = store or IndexStore()
     progress = progress or Progress()
     given = [os.path.abspath(os.fspath(p)) for p in paths]
     try:
-        report, plan = _update(store, given, rebuild, filters, threshold, wait, progress, workers,
-                               default_roots, [os.fspath(p) for p in forget])
+        with _connected(cluster) as connected:
+            report, plan = _update(store, given, rebuild, filters, threshold, wait, progress,
+                                   workers, connected, default_roots, [os.fspath(p) for p in forget])
     except OSError as exc:  # the disk filled before a generation was begun (the spill file)
         if exc.errno != errno.ENOSPC:
             raise
@@ -191,6 +201,15 @@ def update_index(
     report.roots = [r.path for r in plan.roots]
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _connected(cluster: str | None) -> contextlib.AbstractContextManager[Cluster | None]:
+    """The Dask cluster ``cluster`` names, for the run's length; no cluster: the process pool."""
+    if cluster is None:
+        return contextlib.nullcontext()
+    from searchkit.ingest.cluster import connect  # Dask only for a --cluster run
+
+    return connect(cluster)
 
 
 def _update(
@@ -202,6 +221,7 @@ def _update(
     wait: bool,
     progress: Progress,
     workers: int | None,
+    cluster: Cluster | None,
     default_roots: Iterable[str | os.PathLike[str]],
     forget: list[str],
 ) -> tuple[BuildReport, RootPlan]:
@@ -225,7 +245,9 @@ def _update(
                 given, old_meta, rebuild=rebuild, default=[os.fspath(p) for p in default_roots]
             )
         stored = Stored() if (rebuild or live is None) else load_stored(store)
-        report, gen = _run(store, live, stored, plan, filters, threshold, progress, workers)
+        report, gen = _run(
+            store, live, stored, plan, filters, threshold, progress, workers, cluster
+        )
         meta_changed = _meta_changed(old_meta, plan, filters, report)
         if gen is None and (meta_changed or rebuild or live is None):
             if report.articles == 0:
@@ -271,6 +293,7 @@ class _Run:
     threshold: float
     progress: Progress
     workers: int | None
+    cluster: Cluster | None  # read and find duplicate candidates on it; None: this machine
     max_bytes: int  # the size cap in force (the remembered or given one, else the default)
     batch: _Batch  # the run's new segment, filled by _read_changed and written by _write
     # the file manifest after the run (starts as the stored one; every step edits it)
@@ -323,6 +346,7 @@ def _run(
     threshold: float,
     progress: Progress,
     workers: int | None,
+    cluster: Cluster | None,
 ) -> tuple[BuildReport, Path | None]:
     """Steps 2-5 of the module doc; the new generation, or None when nothing has to be written."""
     from searchkit.ingest.decode import DEFAULT_MAX_BYTES
@@ -336,6 +360,7 @@ def _run(
         threshold,
         progress,
         workers,
+        cluster,
         max_bytes=filters.max_bytes or DEFAULT_MAX_BYTES,
         batch=_Batch(store),
         files=dict(stored.files),
@@ -345,7 +370,12 @@ def _run(
         _read_changed(run)
         report = run.report()
         run.stage("dedup")
-        if not _cluster(run, report):
+        found = _cluster(run, report)
+        if run.cluster is not None:
+            # Writing is this process's alone: a shared cluster gets its workers back now, and
+            # the segment builder forks its helper with no Dask threads running.
+            run.cluster.release()
+        if not found:
             run.batch.cancel()
             return report, None
         run.stage("write")
@@ -421,21 +451,26 @@ def _under(relpath: str, label: str) -> bool:
 
 
 def _read_changed(run: _Run) -> None:
-    """Read the new and changed files in the process pool; their postings go into the batch as
-    they arrive, so no run holds every file's postings until the write."""
+    """Read the new and changed files in the process pool (or on the cluster); their postings go
+    into the batch as they arrive, so no run holds every file's postings until the write."""
     if run.progress.on_start:
         run.progress.on_start(len(run.to_read))
     files = run.files
     for rel in run.gone:
         run.removed_ids.update(files.pop(rel).article_ids)
     known = {s.relpath: files[s.relpath].digest for s in run.to_read if s.relpath in files}
-    reading = read_files(
-        run.to_read,
-        max_bytes=run.max_bytes,
-        known_digests=known,
-        workers=run.workers,
-        analyse=True,
-    )
+    if run.cluster is not None:
+        reading = run.cluster.read_files(
+            run.to_read, max_bytes=run.max_bytes, known_digests=known, analyse=True
+        )
+    else:
+        reading = read_files(
+            run.to_read,
+            max_bytes=run.max_bytes,
+            known_digests=known,
+            workers=run.workers,
+            analyse=True,
+        )
     for result in reading:
         if run.progress.on_file:
             run.progress.on_file(result)
@@ -481,7 +516,8 @@ def _cluster(run: _Run, report: BuildReport) -> bool:
     for result in run.new_results:
         for article, fp in zip(result.articles, result.fingerprints, strict=True):
             items[article.id] = item_of(article, fp)
-    clusters = cluster_items([items[k] for k in sorted(items)], run.threshold)
+    band_pairs = run.cluster.band_pairs if run.cluster is not None else None
+    clusters = cluster_items([items[k] for k in sorted(items)], run.threshold, band_pairs=band_pairs)
     run.cluster_of = _cluster_lookup(clusters)
     run.items = items
     run.states = states = {i: state_key(run.cluster_of[i]) for i in items}

@@ -171,7 +171,7 @@ def _start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _process_batch(
+def process_batch(
     sources: list[SourceFile],
     digests: list[str | None],
     max_bytes: int,
@@ -184,7 +184,7 @@ def _process_batch(
     ]
 
 
-def _batch_size(files: int, workers: int) -> int:
+def batch_size(files: int, workers: int) -> int:
     """Files per task: enough to spread the per-task cost, small enough to keep every worker busy
     to the end (and the progress bar moving)."""
     return max(1, min(_MAX_BATCH, files // (workers * 32)))
@@ -204,7 +204,7 @@ def _pooled(
     # fork: workers start in milliseconds with everything already imported. The CLI's progress bar
     # refreshes from the main thread (no background thread), which keeps forking safe.
     context = multiprocessing.get_context("fork")
-    batch = _batch_size(len(sources), workers)
+    batch = batch_size(len(sources), workers)
     in_flight: deque[tuple[list[SourceFile], Future[list[FileResult]]]] = deque()
     next_up = 0
     while next_up < len(sources) or in_flight:
@@ -220,7 +220,7 @@ def _pooled(
                 while next_up < len(sources) and len(in_flight) < workers * 8:
                     chunk = list(sources[next_up : next_up + batch])
                     digests = [known.get(source.relpath) for source in chunk]
-                    future = pool.submit(_process_batch, chunk, digests, max_bytes, analyse)
+                    future = pool.submit(process_batch, chunk, digests, max_bytes, analyse)
                     in_flight.append((chunk, future))
                     next_up += len(chunk)
                 chunk, future = in_flight.popleft()
