@@ -376,3 +376,14 @@ def test_nyt_publication_date_metas_give_the_date(tmp_path, meta):
         f"<h1>Port Traffic Falls Again</h1>{STORY_PARAGRAPHS}",
     )
     assert article.date == dt.date(2019, 2, 10)
+
+
+def test_a_page_holding_its_story_twice_is_one_article_not_two(tmp_path):
+    # Some pages carry the story twice (a print and a screen copy, AMP markup beside the page's);
+    # "dups" would report one story "saved twice" from a single file.
+    story = (
+        "<article><h2>Port Traffic Falls Again</h2>" + STORY_PARAGRAPHS + "</article>"
+    )
+    article = one_article(tmp_path, "<title>Port Traffic Falls Again</title>", story + story)
+    assert article.title == "Port Traffic Falls Again"
+    assert article.body.count("Paragraph 1:") == 1

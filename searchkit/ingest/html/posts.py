@@ -49,8 +49,14 @@ def find_entries(soup: BeautifulSoup) -> list[Tag]:
 
 def real_posts(entries: list[Tag], main_text: str) -> list[Tag]:
     """The posts to split the page into: two or more, or [] when the page is one article."""
-    sized = [(el, _body_words(el)) for el in entries]
-    posts = [(el, words) for el, words in sized if words >= _MIN_POST_WORDS]
+    posts: list[tuple[Tag, int]] = []
+    seen: set[tuple[str, ...]] = set()
+    for el in entries:
+        words = _body_words(el)
+        text = tuple(tokens(el.get_text(" ")))
+        if words >= _MIN_POST_WORDS and text not in seen:  # a copy of a post is no second post
+            seen.add(text)
+            posts.append((el, words))
     if len(posts) < 2:
         return []
     weights = sorted((words for _, words in posts), reverse=True)
