@@ -44,15 +44,21 @@ def _strip_invisible(soup: BeautifulSoup) -> None:
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
     guard = _TextGuard(soup)
-    hidden = [
-        *soup.find_all("noscript"),  # Blogger serves its posts to readers without scripts here
-        *soup.find_all(style=re.compile(r"display:\s*none|visibility:\s*hidden", re.I)),
-        *soup.find_all(None, {"hidden": True}),
-        *soup.find_all(None, {"aria-hidden": "true"}),
-    ]
-    for tag in hidden:
+    for tag in soup.find_all(_is_hidden):  # one walk over the tree, not one per kind
         if tag.attrs is not None and not guard.holds_story(tag):
             tag.decompose()
+
+
+_HIDING_STYLE = re.compile(r"display:\s*none|visibility:\s*hidden", re.I)
+
+
+def _is_hidden(tag: Tag) -> bool:
+    if tag.name == "noscript":  # Blogger serves its posts to readers without scripts here
+        return True
+    if tag.has_attr("hidden") or tag.get("aria-hidden") == "true":
+        return True
+    style = tag.get("style")
+    return isinstance(style, str) and _HIDING_STYLE.search(style) is not None
 
 
 def _drop_chrome(scope: Tag) -> None:
