@@ -114,7 +114,8 @@ def page_metadata(soup: BeautifulSoup) -> PageMeta:
 
 # Names pages put where a site name belongs that name no site.
 _NOT_SITE_NAMES = frozenset(
-    ["hosted", "home", "homepage", "index", "website", "site", "blog", "news", "wordpress", "blogger", "untitled"]
+    {"hosted", "home", "homepage", "index", "website", "site", "blog", "news", "wordpress"}
+    | {"blogger", "untitled"}
 )
 
 
