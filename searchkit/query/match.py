@@ -1,8 +1,8 @@
 """Match: a parsed query -> the documents and distinct stories it matches, without scoring.
 
 In: an ``OpenIndex`` and a Whoosh query. Out: ``Matches`` — the query, its document numbers, the
-stories among them, and the posting lists read to find them (``PostingLists``, which ranking then
-scores from instead of reading them again). Terms read their posting lists whole and And / Or /
+stories among them, and the posting lists read to find them (``postings.PostingLists``, kept
+for the open index's life, which ranking then scores from instead of reading them again). Terms read their posting lists whole and And / Or /
 Not become set operations (``docset``); anything else goes through Whoosh.
 
 ``find`` is what a search does before ranking: it matches the query, tries a spelling correction
@@ -18,15 +18,15 @@ every rank — is the same on every page of one query.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query
 
-from searchkit.query import budget, postings, spelling
+from searchkit.query import budget, spelling
 from searchkit.query.parse import plain_words
+from searchkit.query.postings import PostingLists
 from searchkit.query.snapshot import OpenIndex
 
 # A query finding fewer distinct stories than this is checked for spelling mistakes.
@@ -39,57 +39,6 @@ CORRECT_ALWAYS = False
 # full match, so a word it misses is no sign of a typo: CACM's query 22 lost 0.50 nDCG@10 to
 # cones->codes, and 13 Cranfield and 3 CACM queries were rewritten that way (bench/rewrites.py).
 SHORT_QUERY_WORDS = 3
-
-
-class PostingLists:
-    """The posting lists one search reads, each read once (``postings.read``), by (field, term).
-
-    For fields that keep word positions the encoded positions are kept too, for the proximity
-    bonus of the top candidates (``positions``).
-    """
-
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-        self.lists: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
-        self.values: dict[tuple[str, str], list[Any]] = {}
-
-    def get(self, fieldname: str, text: Any) -> tuple[list[int], list[float]]:
-        """Document numbers holding the term, and its frequency in each (empty when none)."""
-        key = (fieldname, text)
-        found = self.lists.get(key)
-        if found is None:
-            found = ([], [])
-            btext = self._bytes(fieldname, text)
-            if btext is not None:
-                positional = self.reader.schema[fieldname].format.supports("positions")
-                keep: list[Any] | None = [] if positional else None
-                found = postings.read(self.reader, fieldname, btext, values=keep)
-                if keep is not None:
-                    self.values[key] = keep
-            self.lists[key] = found
-        return found
-
-    def positions(self, fieldname: str, text: Any, docnums: list[int]) -> dict[int, list[int]]:
-        """Word positions of the term in each of these documents that holds it."""
-        ids, _ = self.get(fieldname, text)
-        values = self.values.get((fieldname, text))
-        if not values:
-            return {}
-        decode = self.reader.schema[fieldname].format.decode_positions
-        found = {}
-        for docnum in docnums:
-            i = bisect.bisect_left(ids, docnum)
-            if i < len(ids) and ids[i] == docnum:
-                found[docnum] = decode(values[i])
-        return found
-
-    def _bytes(self, fieldname: str, text: Any) -> bytes | None:
-        if fieldname not in self.reader.schema:
-            return None
-        try:
-            return self.reader.schema[fieldname].to_bytes(text)
-        except ValueError:
-            return None
 
 
 @dataclass(slots=True)
@@ -119,7 +68,7 @@ def matches(index: OpenIndex, q: query.Query, text: str = "") -> Matches:
     """The documents and stories ``q`` matches (``text``: the query text it came from)."""
     if q is query.NullQuery:
         return Matches(q, set(), set(), text)
-    lists = PostingLists(index.reader())
+    lists = index.postings
     docs = docset(index.whoosh, q, lists)
     return Matches(q, docs, index.table.stories_of(docs), text, lists=lists)
 
@@ -203,7 +152,7 @@ def docset(searcher: Any, q: query.Query, lists: PostingLists) -> set[int]:
     (phrases, ranges, wildcards) goes through Whoosh.
     """
     if isinstance(q, query.Term):
-        return set(lists.get(q.fieldname, q.text)[0])
+        return set(lists.get(q.fieldname, q.text)[0].tolist())
     if isinstance(q, query.Or):
         out: set[int] = set()
         for child in q.subqueries:
