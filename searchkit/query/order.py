@@ -53,7 +53,11 @@ def _rank_query(index: OpenIndex, found: Matches, passing: set[int], want: int) 
     groups = ranking.term_groups(found.q)
     bulk = None
     if groups is not None and found.lists is not None:
-        docnums = ranking.candidate_array(docs)
+        docnums = (
+            found.doc_array
+            if docs is found.docs and found.doc_array is not None
+            else ranking.candidate_array(docs)
+        )
         scores = index.bulk.score_arrays(groups, found.lists, docnums)
         bulk = docnums, feedback.expand(index.bulk, groups, found.lists, docnums, scores)
     depth = index.params.rerank_depth
