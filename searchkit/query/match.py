@@ -74,7 +74,7 @@ def matches(index: OpenIndex, q: query.Query, text: str = "") -> Matches:
     lists = index.postings
     found = docarray(index.whoosh, q, lists)
     docs = set(found.tolist())
-    return Matches(q, docs, index.table.stories_of(docs), text, lists=lists, doc_array=found)
+    return Matches(q, docs, index.table.stories_of(found), text, lists=lists, doc_array=found)
 
 
 def find(
