@@ -135,3 +135,24 @@ def test_bulk_scores_of_arrays_equal_the_pure_python_loop_bit_for_bit(searcher):
     slow = reference_score_arrays(bulk, groups, found.lists, docnums)
     assert len(docnums) > 10
     assert fast.tolist() == slow.tolist()
+
+
+def test_a_posting_list_is_read_once_and_kept_until_the_cache_is_full(searcher):
+    from searchkit.query.postings import PostingLists
+
+    lists = PostingLists(searcher.reader(), limit=1)
+    china = lists.get("body", "china")
+    assert china[0].dtype == np.int32 and len(china[0]) > 1
+    assert lists.get("body", "china") is china  # kept: not read again
+    lists.get("body", "credit")  # over the limit: the least recently used list goes
+    assert ("body", "china") not in lists.lists and ("body", "credit") in lists.lists
+    assert lists.get("body", "china")[0].tolist() == china[0].tolist()
+
+
+def test_array_matching_finds_the_documents_whooshs_own_matchers_find(searcher):
+    queries = ["china OR wechat", "china NOT wechat", "social credit -blacklist", '"social credit"']
+    for text in queries:
+        q = searcher.parse(text)
+        found = searcher.matches(q)
+        assert found.docs == set(searcher.whoosh_scores(q)), text
+        assert found.doc_array is not None and found.doc_array.tolist() == sorted(found.docs)
