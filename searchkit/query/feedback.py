@@ -1,7 +1,7 @@
 """Pseudo-relevance feedback (RM3-style): the first pass's best articles -> more words to score by.
 
 In: the bulk scorer, the bare-word query's term groups, the first pass's scores of the matched
-documents. Out: those documents' scores with the expansion words' BM25 added, or the scores
+documents (arrays: document numbers and their scores). Out: those documents' scores with the expansion words' BM25 added, or the scores
 unchanged when feedback is off (``RankingParams.feedback_terms`` 0, the default) or has nothing
 to add.
 
@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from searchkit.query.rank import BulkScorer, TermClause, article_count
+import numpy as np
+
+from searchkit.query.rank import BulkScorer, TermClause, article_count, best
 
 if TYPE_CHECKING:
-    from searchkit.query.match import PostingLists
+    from searchkit.query.postings import PostingLists
 
 EXPANSION_FIELDS = ("title", "body")
 # Words in more than this share of the articles carry no topic (in abstracts: "paper", "present").
@@ -33,13 +35,15 @@ def expand(
     stats: BulkScorer,
     groups: list[list[TermClause]],
     lists: PostingLists,
-    scores: dict[int, float],
-) -> dict[int, float]:
-    """``scores`` after a second pass with the expansion words (see the module's docstring)."""
+    docnums: np.ndarray,
+    scores: np.ndarray,
+) -> np.ndarray:
+    """``scores`` (of ``docnums``, ascending) after a second pass with the expansion words (see
+    the module's docstring), aligned with ``docnums`` as they were."""
     params = stats.params
     if params.feedback_terms <= 0 or len(scores) < 2:
         return scores
-    top = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: params.feedback_docs]
+    top = best(docnums, scores, params.feedback_docs)
     total = sum(score for _, score in top if score > 0)
     if total <= 0:
         return scores
@@ -58,8 +62,7 @@ def expand(
         for fieldname in EXPANSION_FIELDS
         if fieldname in stats.searcher.schema
     ]
-    extra = stats.score([clauses], lists, set(scores))
-    return {docnum: score + extra.get(docnum, 0.0) for docnum, score in scores.items()}
+    return scores + stats.score_arrays([clauses], lists, docnums)
 
 
 def _relevance_model(

@@ -1,9 +1,10 @@
 """Match: a parsed query -> the documents and distinct stories it matches, without scoring.
 
 In: an ``OpenIndex`` and a Whoosh query. Out: ``Matches`` — the query, its document numbers, the
-stories among them, and the posting lists read to find them (``PostingLists``, which ranking then
-scores from instead of reading them again). Terms read their posting lists whole and And / Or /
-Not become set operations (``docset``); anything else goes through Whoosh.
+stories among them, and the posting lists read to find them (``postings.PostingLists``, kept
+for the open index's life, which ranking then scores from instead of reading them again). Terms
+read their posting lists whole, as arrays, and And / Or / Not become array operations
+(``docarray``); anything else goes through Whoosh.
 
 ``find`` is what a search does before ranking: it matches the query, tries a spelling correction
 when the query finds little (keeping it only when it finds more), and when fewer stories than a
@@ -18,15 +19,16 @@ every rank — is the same on every page of one query.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from whoosh import query
 
-from searchkit.query import budget, postings, spelling
+from searchkit.query import budget, spelling
 from searchkit.query.parse import plain_words
+from searchkit.query.postings import PostingLists
 from searchkit.query.snapshot import OpenIndex
 
 # A query finding fewer distinct stories than this is checked for spelling mistakes.
@@ -41,57 +43,6 @@ CORRECT_ALWAYS = False
 SHORT_QUERY_WORDS = 3
 
 
-class PostingLists:
-    """The posting lists one search reads, each read once (``postings.read``), by (field, term).
-
-    For fields that keep word positions the encoded positions are kept too, for the proximity
-    bonus of the top candidates (``positions``).
-    """
-
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-        self.lists: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
-        self.values: dict[tuple[str, str], list[Any]] = {}
-
-    def get(self, fieldname: str, text: Any) -> tuple[list[int], list[float]]:
-        """Document numbers holding the term, and its frequency in each (empty when none)."""
-        key = (fieldname, text)
-        found = self.lists.get(key)
-        if found is None:
-            found = ([], [])
-            btext = self._bytes(fieldname, text)
-            if btext is not None:
-                positional = self.reader.schema[fieldname].format.supports("positions")
-                keep: list[Any] | None = [] if positional else None
-                found = postings.read(self.reader, fieldname, btext, values=keep)
-                if keep is not None:
-                    self.values[key] = keep
-            self.lists[key] = found
-        return found
-
-    def positions(self, fieldname: str, text: Any, docnums: list[int]) -> dict[int, list[int]]:
-        """Word positions of the term in each of these documents that holds it."""
-        ids, _ = self.get(fieldname, text)
-        values = self.values.get((fieldname, text))
-        if not values:
-            return {}
-        decode = self.reader.schema[fieldname].format.decode_positions
-        found = {}
-        for docnum in docnums:
-            i = bisect.bisect_left(ids, docnum)
-            if i < len(ids) and ids[i] == docnum:
-                found[docnum] = decode(values[i])
-        return found
-
-    def _bytes(self, fieldname: str, text: Any) -> bytes | None:
-        if fieldname not in self.reader.schema:
-            return None
-        try:
-            return self.reader.schema[fieldname].to_bytes(text)
-        except ValueError:
-            return None
-
-
 @dataclass(slots=True)
 class Matches:
     """What a query matched: its documents, and the distinct stories among them."""
@@ -102,6 +53,7 @@ class Matches:
     text: str = ""
     first: Matches | None = None  # the stricter matches (every word) that rank before the rest
     lists: PostingLists | None = None  # the posting lists read to find them, for scoring
+    doc_array: np.ndarray | None = None  # ``docs`` as an ascending array, for the bulk scorer
 
 
 @dataclass(slots=True)
@@ -119,9 +71,10 @@ def matches(index: OpenIndex, q: query.Query, text: str = "") -> Matches:
     """The documents and stories ``q`` matches (``text``: the query text it came from)."""
     if q is query.NullQuery:
         return Matches(q, set(), set(), text)
-    lists = PostingLists(index.reader())
-    docs = docset(index.whoosh, q, lists)
-    return Matches(q, docs, index.table.stories_of(docs), text, lists=lists)
+    lists = index.postings
+    found = docarray(index.whoosh, q, lists)
+    docs = set(found.tolist())
+    return Matches(q, docs, index.table.stories_of(found), text, lists=lists, doc_array=found)
 
 
 def find(
@@ -196,39 +149,66 @@ def _better(index: OpenIndex, suggestion: str, found: Matches, any_word: bool) -
 
 
 def docset(searcher: Any, q: query.Query, lists: PostingLists) -> set[int]:
-    """Document numbers matching ``q``, without scoring.
+    """Document numbers matching ``q``, without scoring (``docarray`` as a set)."""
+    return set(docarray(searcher, q, lists).tolist())
 
-    Terms read their posting lists whole (``postings``) and And / Or / Not become set operations,
-    several times faster than walking Whoosh's matchers one document at a time; anything else
-    (phrases, ranges, wildcards) goes through Whoosh.
+
+def docarray(searcher: Any, q: query.Query, lists: PostingLists) -> np.ndarray:
+    """Document numbers matching ``q``, ascending and distinct, without scoring.
+
+    Terms read their posting lists whole (``postings``), already sorted arrays, and And / Or /
+    Not become array operations: ``np.intersect1d`` and ``np.setdiff1d`` on sorted distinct
+    arrays, and an Or as one boolean mark per document set by every child's array (no sort of the
+    children's concatenation, no Python set of each list). Anything else (phrases, ranges,
+    wildcards) goes through Whoosh.
     """
     if isinstance(q, query.Term):
-        return set(lists.get(q.fieldname, q.text)[0])
+        return lists.get(q.fieldname, q.text)[0]
     if isinstance(q, query.Or):
-        out: set[int] = set()
+        parts: list[np.ndarray] = []
         for child in q.subqueries:
             if isinstance(child, query.Term) and child.fieldname == "exact":
                 continue  # an exact-word match is always a stemmed match too
-            if out and budget.expired("matching"):
+            if parts and budget.expired("matching"):
                 break  # rank the matches found so far
-            out |= docset(searcher, child, lists)
-        return out
+            found = docarray(searcher, child, lists)
+            if len(found):
+                parts.append(found)
+        if len(parts) < 2:
+            return parts[0] if parts else _NOTHING
+        marked = np.zeros(max(int(p[-1]) for p in parts) + 1, dtype=bool)
+        for part in parts:
+            marked[part] = True
+        return np.flatnonzero(marked)
     if isinstance(q, query.And):
         positive = [c for c in q.subqueries if not isinstance(c, query.Not)]
         negative = [c.query for c in q.subqueries if isinstance(c, query.Not)]
         if not positive:
-            return set(searcher.docs_for_query(q))
-        sets = sorted((docset(searcher, c, lists) for c in positive), key=len)
-        out = sets[0].intersection(*sets[1:])
-        for child in negative:
-            if not out:
+            return _whoosh_docs(searcher, q)
+        arrays = sorted((docarray(searcher, c, lists) for c in positive), key=len)
+        out = arrays[0]
+        for other in arrays[1:]:
+            if not len(out):
                 break
-            out -= docset(searcher, child, lists)
+            out = np.intersect1d(out, other, assume_unique=True)
+        for child in negative:
+            if not len(out):
+                break
+            out = np.setdiff1d(out, docarray(searcher, child, lists), assume_unique=True)
         return out
     if isinstance(q, query.AndNot):
-        return docset(searcher, q.a, lists) - docset(searcher, q.b, lists)
+        kept = docarray(searcher, q.a, lists)
+        return np.setdiff1d(kept, docarray(searcher, q.b, lists), assume_unique=True)
     if isinstance(q, query.AndMaybe):
-        return docset(searcher, q.a, lists)
+        return docarray(searcher, q.a, lists)
     if q is query.NullQuery or isinstance(q, query.NullQuery.__class__):
-        return set()
-    return set(searcher.docs_for_query(q))
+        return _NOTHING
+    return _whoosh_docs(searcher, q)
+
+
+_NOTHING = np.zeros(0, dtype=np.int64)
+
+
+def _whoosh_docs(searcher: Any, q: query.Query) -> np.ndarray:
+    found = sorted(set(searcher.docs_for_query(q)))
+    return np.asarray(found, dtype=np.int64)

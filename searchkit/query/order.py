@@ -3,7 +3,8 @@
 In: an ``OpenIndex``, the query's ``Matches``, the stories that passed the filters and how many
 are wanted. Out: ``(story, docnum, score)`` triples, best first — ``by_relevance``: bulk BM25F
 scores (``rank.BulkScorer``; Whoosh's own scoring for queries it cannot read, such as phrases),
-then the proximity bonus for the top ``rerank_depth`` candidates, each story shown by its
+then the proximity bonus for the top ``rerank_depth`` candidates (the bulk scores are arrays,
+their best found by ``rank.best`` without sorting the rest), each story shown by its
 best-ranked copy, and the stricter matches (every word) before the rest; ``by_date``: newest or
 oldest first, undated last, with the score of each story's best copy. ``explain`` is one
 document's score split by field and term.
@@ -20,7 +21,7 @@ from searchkit.analysis import is_cjk
 from searchkit.models import ScorePart
 from searchkit.query import budget, feedback
 from searchkit.query import rank as ranking
-from searchkit.query.match import Matches, PostingLists
+from searchkit.query.match import Matches
 from searchkit.query.snapshot import OpenIndex
 from searchkit.query.stories import NO_STORY
 
@@ -50,19 +51,22 @@ def _rank_query(index: OpenIndex, found: Matches, passing: set[int], want: int) 
     if len(passing) < len(found.stories):
         docs = {d for d in docs if story_of[d] in passing}
     groups = ranking.term_groups(found.q)
+    bulk = None
     if groups is not None and found.lists is not None:
-        scored_all = index.bulk.score(groups, found.lists, docs)
-        scored_all = feedback.expand(index.bulk, groups, found.lists, scored_all)
-    else:
-        scored_all = None
+        docnums = (
+            found.doc_array
+            if docs is found.docs and found.doc_array is not None
+            else ranking.candidate_array(docs)
+        )
+        scores = index.bulk.score_arrays(groups, found.lists, docnums)
+        bulk = docnums, feedback.expand(index.bulk, groups, found.lists, docnums, scores)
     depth = index.params.rerank_depth
     fetch = max(depth, want * 2 + 10)
     while True:
-        if scored_all is not None:
-            # Ties broken by document number here as in the sort below, so a deeper page's
+        if bulk is not None:
+            # Ties broken by document number, as in the sort below, so a deeper page's
             # candidates extend a shallower page's instead of swapping tied documents in.
-            top = heapq.nlargest(fetch, scored_all.items(), key=lambda item: (item[1], -item[0]))
-            scored = sorted(top, key=lambda item: (-item[1], item[0]))
+            scored = ranking.best(*bulk, fetch)
             exhausted = len(scored) < fetch
         else:
             allowed = None if docs is found.docs else docs
@@ -91,7 +95,7 @@ def _proximity(
     pairs = adjacent_pairs(found.q)
     if not pairs or index.params.proximity <= 0 or budget.expired("re-ranking by word distance"):
         return scored
-    lists = found.lists or PostingLists(index.reader())
+    lists = found.lists or index.postings
     bonus = ranking.proximity_bonus(index.bulk, pairs, [d for d, _ in scored], lists)
     if not bonus:
         return scored
@@ -187,7 +191,7 @@ def explain(index: OpenIndex, q: query.Query, docnum: int) -> list[ScorePart]:
     parts = ranking.explain(index.whoosh, q, docnum)
     pairs = adjacent_pairs(q)
     if pairs and index.params.proximity > 0:
-        lists = PostingLists(index.reader())
+        lists = index.postings
         bonus = ranking.proximity_bonus(index.bulk, pairs, [docnum], lists)
         parts += bonus.get(docnum, [])
     return parts

@@ -2,8 +2,8 @@
 
 In: an ``IndexStore`` and the ``RankingParams``. Out: an ``OpenIndex`` — the open Whoosh searcher
 (``whoosh``) and its reader, the ``QueryParser`` for its fields, and, built on first use, the
-``StoryTable`` (each document's story and facet values) and the ``BulkScorer`` (cached term
-statistics). Every query step (``match``, ``order``, ``results``, ``articles``) reads the index
+``StoryTable`` (each document's story and facet values), the ``BulkScorer`` (cached term
+statistics and field lengths) and the ``PostingLists`` (posting lists as arrays, kept). Every query step (``match``, ``order``, ``results``, ``articles``) reads the index
 through one; ``Searcher`` replaces it with a new one when a newer index has been published, so
 nothing cached here outlives the reader it was computed from.
 """
@@ -14,6 +14,7 @@ from typing import Any
 
 from searchkit.index.generations import IndexStore
 from searchkit.query.parse import QueryParser
+from searchkit.query.postings import PostingLists
 from searchkit.query.rank import BulkScorer, RankingParams
 from searchkit.query.stories import StoryTable, build_table
 
@@ -36,6 +37,7 @@ class OpenIndex:
         self.parser = QueryParser(whoosh.schema, params, whoosh.reader())
         self._table: StoryTable | None = None
         self._bulk: BulkScorer | None = None
+        self.postings = PostingLists(whoosh.reader())  # read on first use, kept while open
 
     @classmethod
     def open(cls, store: IndexStore, params: RankingParams, generation: str | None) -> OpenIndex:

@@ -4,7 +4,9 @@ In: an open Whoosh reader. Out: a ``StoryTable`` built once per index generation
 (``cluster``, ``facets``, ``year``, ``date``) — never from stored fields, which would mean unpickling
 every article. Search then answers "how many distinct stories match", "which match the filters"
 and "how many per site / author / year / category" with list look-ups over the matching documents,
-so facets and filters cost about a microsecond per matching document at any corpus size.
+so facets and filters cost about a microsecond per matching document at any corpus size. Stories
+of an array of matches and facet counts are computed on NumPy copies of the columns
+(``StoryTable.arrays``, made on first use), with ``np.unique`` and ``np.bincount``.
 
 A story's facet values and dates are those of its canonical copy, the copy a hit shows: a filter
 keeps a story when the copy the user sees passes it, and a facet count is what clicking it yields.
@@ -13,10 +15,11 @@ keeps a story when the copy the user sees passes it, and a facet count is what c
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
+
+import numpy as np
 
 from searchkit.index.schema import FacetFields, parse_facet_value
 from searchkit.models import FACET_NAMES, FacetCount
@@ -77,34 +80,46 @@ class StoryTable:
     categories: FacetValues
     author_names: FacetValues
     domain: list[str] = field(default_factory=list)  # story -> its URL's domain, "" when none
+    _arrays: _TableArrays | None = None  # the columns above as NumPy arrays, made on first use
+
+    def arrays(self) -> _TableArrays:
+        """The story and facet columns as arrays, for counting by ``np.bincount``."""
+        if self._arrays is None:
+            self._arrays = _TableArrays.of(self)
+        return self._arrays
 
     @property
     def stories(self) -> int:
         return len(self.canonical)
 
-    def stories_of(self, docnums: Iterable[int]) -> set[int]:
-        found = set(map(self.story_of.__getitem__, docnums))
+    def stories_of(self, docnums: Iterable[int] | np.ndarray) -> set[int]:
+        if isinstance(docnums, np.ndarray):
+            stories = np.unique(self.arrays().story_of[docnums])
+            found = set(stories.tolist())
+        else:
+            found = set(map(self.story_of.__getitem__, docnums))
         found.discard(NO_STORY)
         return found
 
     def facet_counts(
         self, stories: Iterable[int], limit: int | None = None
     ) -> dict[str, list[FacetCount]]:
-        """Counts per facet value over these stories, most frequent first (then by value)."""
-        stories = list(stories)
-        # map(list.__getitem__, …) keeps the per-story loop in C: this runs on every search.
+        """Counts per facet value over these stories, most frequent first (then by value).
+
+        Counted by ``np.bincount`` over the stories' value numbers (a story's authors are a run of
+        a flat array, picked by a boolean per story): one C loop per facet however many stories
+        match, where ``collections.Counter`` hashed a Python int per story and facet.
+        """
+        arrays = self.arrays()
+        chosen = np.zeros(len(self.canonical), dtype=bool)
+        chosen[np.fromiter(stories, dtype=np.int64)] = True
         counters = {
-            "site": _named(Counter(map(self.site.__getitem__, stories)), self.sites.names),
-            "category": _named(
-                Counter(map(self.category.__getitem__, stories)), self.categories.names
+            "site": _counted(arrays.site[chosen], self.sites.names),
+            "category": _counted(arrays.category[chosen], self.categories.names),
+            "author": _counted(
+                arrays.author_value[chosen[arrays.author_story]], self.author_names.names
             ),
-            "author": _named(
-                Counter(chain.from_iterable(map(self.authors.__getitem__, stories))),
-                self.author_names.names,
-            ),
-            "year": {
-                str(y): n for y, n in Counter(map(self.year.__getitem__, stories)).items() if y
-            },
+            "year": _counted_years(arrays.year[chosen]),
         }
         out = {}
         for name in FACET_NAMES:
@@ -113,8 +128,41 @@ class StoryTable:
         return out
 
 
-def _named(counts: Counter, names: list[str]) -> dict[str, int]:
-    return {names[number]: n for number, n in counts.items() if number >= 0}
+@dataclass(frozen=True, slots=True)
+class _TableArrays:
+    """A ``StoryTable``'s columns as int arrays (-1 for no value, as in the lists)."""
+
+    story_of: np.ndarray  # docnum -> story
+    site: np.ndarray  # story -> site number
+    category: np.ndarray
+    year: np.ndarray
+    author_story: np.ndarray  # one entry per (story, author): the story ...
+    author_value: np.ndarray  # ... and the author's number
+
+    @classmethod
+    def of(cls, table: StoryTable) -> _TableArrays:
+        lengths = np.fromiter(map(len, table.authors), dtype=np.int64, count=len(table.authors))
+        return cls(
+            np.asarray(table.story_of, dtype=np.int64),
+            np.asarray(table.site, dtype=np.int64),
+            np.asarray(table.category, dtype=np.int64),
+            np.asarray(table.year, dtype=np.int64),
+            np.repeat(np.arange(len(table.authors), dtype=np.int64), lengths),
+            np.fromiter(chain.from_iterable(table.authors), dtype=np.int64, count=int(lengths.sum())),
+        )
+
+
+def _counted(numbers: np.ndarray, names: list[str]) -> dict[str, int]:
+    """Each value's name and how many of ``numbers`` it is (-1, no value, left out)."""
+    counts = np.bincount(numbers[numbers >= 0], minlength=0)
+    held = np.flatnonzero(counts)
+    return {names[n]: c for n, c in zip(held.tolist(), counts[held].tolist(), strict=True)}
+
+
+def _counted_years(years: np.ndarray) -> dict[str, int]:
+    counts = np.bincount(years[years > 0], minlength=0)
+    held = np.flatnonzero(counts)
+    return {str(y): c for y, c in zip(held.tolist(), counts[held].tolist(), strict=True)}
 
 
 def build_table(reader) -> StoryTable:
